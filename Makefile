@@ -1,0 +1,111 @@
+# v6kit - plain GNU make.  `make`, `make check`, `make sanitize`, `make demo`,
+# `make install PREFIX=/usr/local DESTDIR=`, `make bench`, `make clean`.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libpcap jansson readline
+
+OPTFLAGS ?= -O2 -g
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -ljansson -lreadline)
+
+override CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers \
+	$(OPTFLAGS) $(EXTRA_CFLAGS) -Icore -Icmd $(PKG_CFLAGS) -MMD -MP
+override LDLIBS := $(PKG_LIBS) $(EXTRA_LDLIBS)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+TEST_SRC := $(sort $(wildcard tests/core/test_*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/core/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+CORE_LIB := $(BUILD)/libv6core.a
+
+APPLETS = $(shell ./v6kit --list 2>/dev/null | cut -f1)
+
+.PHONY: all deps check test unit sanitize demo install uninstall bench clean fixtures
+all: v6kit unit
+
+v6kit: $(BUILD)/v6kit
+ifeq ($(BUILD),build)
+	@ln -sf $(BUILD)/v6kit v6kit
+endif
+
+$(BUILD)/v6kit: $(CMD_OBJ) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(CORE_LIB) $(LDFLAGS) $(LDLIBS)
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/core/%.c tests/core/t.h $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
+
+$(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
+
+unit: $(TEST_BIN)
+
+deps:
+	@tests/deps.sh
+
+# Every test: C unit tests and bats suites; last line "N passed, N failed".
+check: deps
+	$(MAKE) all
+	V6KIT=$(CURDIR)/$(BUILD)/v6kit V6KIT_TESTBIN=$(CURDIR)/$(BUILD)/tests tests/run
+
+test: all
+	V6KIT=$(CURDIR)/$(BUILD)/v6kit V6KIT_TESTBIN=$(CURDIR)/$(BUILD)/tests tests/run
+
+# The same tests against an ASan+UBSan build.
+sanitize: deps
+	$(MAKE) BUILD=build-san OPTFLAGS="$(SANFLAGS)" EXTRA_LDLIBS="-fsanitize=address,undefined" $(BUILD:build=build-san)/v6kit unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	V6KIT=$(CURDIR)/build-san/v6kit V6KIT_TESTBIN=$(CURDIR)/build-san/tests tests/run
+
+bench: all $(BENCH_BIN)
+	V6KIT=$(CURDIR)/$(BUILD)/v6kit V6KIT_BENCHBIN=$(CURDIR)/$(BUILD)/bench tests/bench/run
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh
+
+fixtures:
+	python3 tests/fixtures/gen.py tests/fixtures
+
+install: v6kit
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BUILD)/v6kit $(DESTDIR)$(BINDIR)/v6kit
+	for a in $(APPLETS); do ln -sf v6kit $(DESTDIR)$(BINDIR)/$$a; done
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completions/v6kit.bash $(DESTDIR)$(BASHCOMPDIR)/v6kit
+	for a in $(APPLETS); do ln -sf v6kit $(DESTDIR)$(BASHCOMPDIR)/$$a; done
+	install -m 0644 completions/_v6kit $(DESTDIR)$(ZSHCOMPDIR)/_v6kit
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/v6kit $(DESTDIR)$(BASHCOMPDIR)/v6kit $(DESTDIR)$(ZSHCOMPDIR)/_v6kit
+	for a in $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a $(DESTDIR)$(BASHCOMPDIR)/$$a; done
+	rm -f $(DESTDIR)$(MANDIR)/man1/v6kit.1 $(DESTDIR)$(MANDIR)/man1/v6kit-*.1
+
+clean:
+	rm -rf build build-san v6kit
+
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,27 @@
+/* applets.h - the one applet list.  Expanded for prototypes, the dispatch
+ * table, --list, and (via `v6kit --list`) the completions and the shell.
+ * X(c_identifier, "name", "one-line summary")  -- keep sorted by name. */
+#ifndef V6_APPLETS_H
+#define V6_APPLETS_H
+
+#define V6_APPLETS(X) \
+	/* applets are added here as they are built */
+
+#define X_PROTO(id, name, summary) int id##_main(int argc, char **argv);
+V6_APPLETS(X_PROTO)
+#undef X_PROTO
+
+int shell_main(int argc, char **argv);
+
+struct applet {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);
+};
+
+extern const struct applet v6_applets[];	/* terminated by {NULL} */
+const struct applet *applet_find(const char *name);
+
+#define V6KIT_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,102 @@
+/* main.c - multi-call dispatch: by the basename of argv[0], then by the first
+ * argument (BusyBox style); --list, --version, --help, help APPLET. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "applets.h"
+#include "emit.h"
+#include "util.h"
+
+#define X_ENTRY(id, name, summary) { name, summary, id##_main },
+const struct applet v6_applets[] = {
+	V6_APPLETS(X_ENTRY)
+	{ NULL, NULL, NULL }
+};
+#undef X_ENTRY
+
+const struct applet *applet_find(const char *name)
+{
+	for (const struct applet *a = v6_applets; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: v6kit APPLET [OPTION]... [ARG]...\n"
+		"       APPLET [OPTION]...            (via a link named after the applet)\n"
+		"       v6kit --list | --version | --help\n"
+		"       v6kit help APPLET             (same as: v6kit APPLET --help)\n"
+		"       v6kit [shell]                 interactive shell; reads commands\n"
+		"                                     line by line when stdin is not a terminal\n"
+		"\n"
+		"IPv6 measurement and packet tools over one packet core.\n"
+		"\nApplets:\n");
+	for (const struct applet *a = v6_applets; a->name; a++)
+		fprintf(f, "  %-12s %s\n", a->name, a->summary);
+	fprintf(f, "\nEvery applet takes --help; see also v6kit(1) and v6kit-APPLET(1).\n");
+}
+
+static int run_applet(const struct applet *a, int argc, char **argv)
+{
+	v6_applet = a->name;
+	argv[0] = (char *)a->name;
+	em_init(false, stdout);
+	return a->main(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	char self[256];
+	const struct applet *a;
+	const char *base;
+
+	snprintf(self, sizeof(self), "%s", argc > 0 && argv[0] ? argv[0] : "v6kit");
+	base = basename(self);
+	em_init(false, stdout);
+
+	a = applet_find(base);
+	if (a)
+		return run_applet(a, argc, argv);
+
+	if (argc < 2)
+		return shell_main(argc, argv);
+
+	if (!strcmp(argv[1], "--list")) {
+		for (a = v6_applets; a->name; a++)
+			printf("%s\t%s\n", a->name, a->summary);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("v6kit %s\n", V6KIT_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "shell"))
+		return shell_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		a = applet_find(argv[2]);
+		if (!a)
+			die(EXIT_USAGE, "unknown applet '%s' (see 'v6kit --list')", argv[2]);
+		char *hargv[] = { argv[2], "--help", NULL };
+		return run_applet(a, 2, hargv);
+	}
+	a = applet_find(argv[1]);
+	if (!a) {
+		if (argv[1][0] == '-')
+			die_usage("unknown option '%s'", argv[1]);
+		die(EXIT_USAGE, "unknown applet '%s' (see 'v6kit --list')", argv[1]);
+	}
+	return run_applet(a, argc - 1, argv + 1);
+}

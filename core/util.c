@@ -1,0 +1,132 @@
+/* util.c - diagnostics, exit codes and allocation shared by every applet. */
+#include "util.h"
+#include "emit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+const char *v6_applet = "v6kit";
+int v6_verbosity;
+
+static void vreport(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
+		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
+	em_error_json(msg);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	exit(code);
+}
+
+void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	if (strcmp(v6_applet, "v6kit"))
+		fprintf(stderr, "Try 'v6kit %s --help'.\n", v6_applet);
+	else
+		fprintf(stderr, "Try 'v6kit --help'.\n");
+	fflush(stdout);
+	exit(EXIT_USAGE);
+}
+
+void warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+}
+
+void debugmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v6_verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "v6kit %s: ", v6_applet);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void *oom(void)
+{
+	die(EXIT_RESOURCE, "out of memory");
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	return p ? p : oom();
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	return p ? p : oom();
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	return q ? q : oom();
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	return p ? p : oom();
+}
+
+uint64_t now_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t now_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void v6_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_RESOURCE, "getrandom: %s", strerror(errno));
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+}

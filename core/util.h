@@ -1,0 +1,47 @@
+/* util.h - applet identity, diagnostics with the "v6kit APPLET:" prefix, exit codes, allocation. */
+#ifndef V6_UTIL_H
+#define V6_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit status, SPEC §2. */
+enum {
+	EXIT_OK = 0,       /* success */
+	EXIT_FAIL = 1,     /* job ran, found a failure it reports */
+	EXIT_USAGE = 2,    /* usage error or bad input */
+	EXIT_RESOURCE = 3, /* missing privilege or resource */
+};
+
+#define V6_NORETURN __attribute__((noreturn))
+#define V6_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define V6_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+extern const char *v6_applet;	/* name of the running applet, "v6kit" before dispatch */
+extern int v6_verbosity;	/* -1 quiet, 0 normal, 1+ verbose */
+
+/* Set-up errors only: print "v6kit APPLET: msg" on stderr (and an error
+ * object when the emitter is in JSON mode), then exit with `code`. */
+void die(int code, const char *fmt, ...) V6_PRINTF(2, 3) V6_NORETURN;
+/* Same, for usage errors: adds "Try 'v6kit APPLET --help'." and exits 2. */
+void die_usage(const char *fmt, ...) V6_PRINTF(1, 2) V6_NORETURN;
+/* Non-fatal diagnostic on stderr (and a JSON error line in JSON mode). */
+void warnmsg(const char *fmt, ...) V6_PRINTF(1, 2);
+/* Diagnostic on stderr only when verbose. */
+void debugmsg(const char *fmt, ...) V6_PRINTF(1, 2);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Monotonic and wall clocks in microseconds. */
+uint64_t now_mono_us(void);
+uint64_t now_wall_us(void);
+
+/* Fill buf with bytes from the kernel CSPRNG (getrandom); never fails silently. */
+void v6_random(void *buf, size_t n);
+
+#endif
