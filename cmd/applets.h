@@ -7,7 +7,12 @@
 #define V6_APPLETS(X) \
 	/* applets are added here as they are built */
 
-#define X_PROTO(id, name, summary) int id##_main(int argc, char **argv);
+#include <getopt.h>
+
+/* Each applet defines NAME_main and NAME_longopts (its getopt_long table, which
+ * also feeds completions and the shell through `v6kit --options APPLET`). */
+#define X_PROTO(id, name, summary) int id##_main(int argc, char **argv); \
+	extern const struct option id##_longopts[];
 V6_APPLETS(X_PROTO)
 #undef X_PROTO
 
@@ -17,6 +22,7 @@ struct applet {
 	const char *name;
 	const char *summary;
 	int (*main)(int argc, char **argv);
+	const struct option *longopts;
 };
 
 extern const struct applet v6_applets[];	/* terminated by {NULL} */

@@ -9,10 +9,10 @@
 #include "emit.h"
 #include "util.h"
 
-#define X_ENTRY(id, name, summary) { name, summary, id##_main },
+#define X_ENTRY(id, name, summary) { name, summary, id##_main, id##_longopts },
 const struct applet v6_applets[] = {
 	V6_APPLETS(X_ENTRY)
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL }
 };
 #undef X_ENTRY
 
@@ -69,6 +69,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--list")) {
 		for (a = v6_applets; a->name; a++)
 			printf("%s\t%s\n", a->name, a->summary);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--options")) {
+		/* Long options of one applet, one per line ("--name" or "--name="
+		 * when it takes a value): the data completions and the shell use. */
+		if (argc < 3 || !(a = applet_find(argv[2])))
+			die(EXIT_USAGE, "--options needs an applet name (see 'v6kit --list')");
+		for (const struct option *o = a->longopts; o && o->name; o++)
+			printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
