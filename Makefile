@@ -56,7 +56,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/core/%.c tests/core/t.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
+	$(CC) $(CFLAGS) -MF $@.d -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
 
 $(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -108,4 +108,4 @@ uninstall:
 clean:
 	rm -rf build build-san v6kit
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
