@@ -606,7 +606,8 @@ static int run_interactive(void)
 static void shell_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: v6kit [shell] [SCRIPT]\n"
+		"Usage: v6kit\n"
+		"       v6kit shell [SCRIPT]\n"
 		"Interactive shell on a terminal (readline: TAB completion, history);\n"
 		"otherwise reads 'APPLET ARGS...' lines from SCRIPT or stdin.\n"
 		"Type 'help' in the shell for the list of commands.\n");
@@ -621,10 +622,10 @@ int shell_main(int argc, char **argv)
 		shell_usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
-		shell_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
+		die_usage("shell: unknown option '%s'", argv[1]);
+	if (argc > 2)
+		die_usage("shell: one SCRIPT at most");
 	if (argc == 2 && strcmp(argv[1], "-")) {
 		FILE *in = fopen(argv[1], "r");
 		if (!in)

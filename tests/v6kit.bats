@@ -201,6 +201,18 @@ applets() {
 	[[ $stderr == "v6kit: "* ]]
 }
 
+@test "v6kit shell --help; bad shell arguments are usage errors" {
+	run --separate-stderr "$V6KIT" shell --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"v6kit shell [SCRIPT]"* ]]
+	run --separate-stderr "$V6KIT" shell --bogus
+	[ "$status" -eq 2 ]
+	[[ $stderr == "v6kit: shell: unknown option '--bogus'"* ]]
+	run --separate-stderr "$V6KIT" shell a b
+	[ "$status" -eq 2 ]
+	[[ $stderr == "v6kit: "* ]]
+}
+
 @test "script mode: each applet runs in a child and gets its arguments" {
 	[ -n "$(applets)" ] || skip "no applet built yet"
 	a=$(applets | head -n1)
