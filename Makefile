@@ -58,7 +58,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/core/%.c tests/core/t.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
+	$(CC) $(CFLAGS) -MF $@.d -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
 
 $(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -98,7 +98,7 @@ demo: deps
 	tests/demo.sh
 
 fixtures:
-	python3 tests/fixtures/gen.py tests/fixtures
+	/usr/bin/python3 tests/fixtures/pkt_vectors.py > tests/core/pkt_vectors.h
 
 install: v6kit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
@@ -117,4 +117,4 @@ uninstall:
 clean:
 	rm -rf build build-san v6kit
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
