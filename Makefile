@@ -71,7 +71,7 @@ tools: $(TOOLS_BIN)
 
 $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -MF $@.d -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS)
 
 deps:
 	@tests/deps.sh
@@ -117,4 +117,4 @@ uninstall:
 clean:
 	rm -rf build build-san v6kit
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOLS_BIN:=.d)
