@@ -38,7 +38,8 @@ enum {
 	NL_NUD_NOARP = 0x40, NL_NUD_PERMANENT = 0x80,
 };
 
-/* Message of the last failed call (static buffer, "" after success). */
+/* Message of the last failed call (static buffer, "" after success).
+ * Not thread-safe: the module keeps one message and one receive buffer. */
 const char *nl_error(void);
 
 /* Interface by name (ifindex 0) or by index (name NULL). */
@@ -52,17 +53,20 @@ int nl_ifmtu(int ifindex, uint32_t *mtu);
  * entries and returns how many exist (may exceed max) or -errno. */
 int nl_addrs(int ifindex, int family, struct nl_addr *out, size_t max);
 
-/* Route lookup for an IPv6 destination (what `ip -6 route get` says):
- * output interface, gateway (has_gw false = on-link: the next hop is dst
- * itself), preferred source (zeroed when none).  -ENETUNREACH when none;
- * -EADDRNOTAVAIL when dst is a local address. */
+/* Route lookup for an IPv6 destination (what `ip -6 route get` says).
+ * *ifindex on entry: 0, or the interface to route through (needed for a
+ * link-local destination); on return: the output interface.  gw: the
+ * gateway, or dst itself when on-link (has_gw false); src: the preferred
+ * source (zeroed when none; may be NULL).  -ENETUNREACH when there is no
+ * route; -EADDRNOTAVAIL when dst is a local address. */
 int nl_route6(const uint8_t dst[16], int *ifindex, bool *has_gw, uint8_t gw[16], uint8_t src[16]);
 
 /* Neighbour entry of addr on ifindex: 0 with its state and MAC (when it
  * has one), -ENOENT when there is no entry. */
 int nl_neigh6(int ifindex, const uint8_t addr[16], uint16_t *state, uint8_t mac[6]);
 
-/* Next-hop MAC for an IPv6 destination: route lookup, then the neighbour
+/* Next-hop MAC for an IPv6 destination (*ifindex in/out as nl_route6;
+ * nh_addr gets the gateway or dst): route lookup, then the neighbour
  * entry of the gateway (or dst when on-link).  When the entry is missing or
  * unresolved, a zero-length UDP datagram to the next hop's discard port
  * makes the kernel solicit it (RFC 4861 §7.2), and the table is polled for

@@ -12,7 +12,7 @@ V6SEND="${V6KIT_TOOLS:-$(dirname "${V6KIT_TESTBIN:-$PWD/build/tests}")/tools}/v6
 
 setup_file() {
 	[ -x "$V6SEND" ] || { echo "missing $V6SEND (make tools)" >&2; return 1; }
-	lab_require
+	lab_require || return 0
 	{
 		lab_ns a && lab_ns b && lab_link a a0 b b0 &&
 		lab_addr a a0 2001:db8:1::1/64 && lab_addr b b0 2001:db8:1::2/64 &&
@@ -20,6 +20,10 @@ setup_file() {
 		lab_exec a ip -6 route add 2001:db8:2::/64 via 2001:db8:1::2 dev a0 &&
 		lab_exec a ip -6 route add 2001:db8:3::/64 via fe80::b dev a0
 	} || { lab_cleanup; return 1; }
+}
+
+setup() {
+	lab_check
 }
 
 teardown_file() {
@@ -79,6 +83,9 @@ send_and_receive() {	# $1 = tx kind, $2 = port
 	csum_status=$(tshark -r "$dir/wire.pcap" -o udp.check_checksum:TRUE -T fields \
 		-e udp.checksum.status 2>/dev/null)
 	[ "$csum_status" = 1 ]
+	# the source MAC is a0's own (nl_ifmac), the destination the one given
+	eth=$(tshark -r "$dir/wire.pcap" -T fields -e eth.src -e eth.dst 2>/dev/null)
+	[ "$eth" = "$(printf '%s\t%s' "$(lab_mac a a0)" "$mac")" ]
 }
 
 @test "VLAN-tagged frame carries the 802.1Q tag" {
@@ -112,6 +119,13 @@ send_and_receive() {	# $1 = tx kind, $2 = port
 @test "nl_nexthop6 resolves a link-local gateway" {
 	lab_exec a ip -6 neigh flush dev a0
 	run lab_exec a "$V6SEND" --resolve 2001:db8:3::7 --timeout 3000
+	[ "$status" -eq 0 ]
+	[ "$output" = "a0 fe80::b $(lab_mac b b0)" ]
+}
+
+@test "nl_nexthop6 resolves a link-local destination on a given interface" {
+	lab_exec a ip -6 neigh flush dev a0
+	run lab_exec a "$V6SEND" --resolve fe80::b -i a0 --timeout 3000
 	[ "$status" -eq 0 ]
 	[ "$output" = "a0 fe80::b $(lab_mac b b0)" ]
 }

@@ -3,9 +3,14 @@
 #
 # Usage in a .bats file:
 #   load ../lib/lab
-#   setup_file()    { lab_require; lab_ns a; lab_ns b; lab_link a a0 b b0; ... }
+#   setup_file()    { lab_require || return 0
+#                     { lab_ns a && lab_ns b && lab_link a a0 b b0; } || { lab_cleanup; return 1; }; }
+#   setup()         { lab_check; }
 #   teardown_file() { lab_cleanup; }
 #   @test "..."     { lab_exec a ping -6 -c1 2001:db8::2; }
+#
+# (bats 1.8 cannot skip from setup_file: lab_require records why the lab is
+# unavailable, and lab_check skips - or fails - each test.)
 #
 # Names: every namespace is "$LAB_ID-NAME" where LAB_ID = v6k<pid>x<random>,
 # so concurrent runs never collide.  Veth pairs are created directly inside
@@ -23,7 +28,7 @@ declare -gA LAB_CAPS 2>/dev/null || true
 
 lab_nsname() { printf '%s-%s\n' "$LAB_ID" "$1"; }
 
-# Skip (or fail with V6KIT_REQUIRE_LAB=1) with a reason.
+# Skip (or fail with V6KIT_REQUIRE_LAB=1) the current test with a reason.
 lab_skip() {
 	if [ "${V6KIT_REQUIRE_LAB:-0}" = 1 ]; then
 		echo "lab required but unavailable: $*" >&2
@@ -32,24 +37,38 @@ lab_skip() {
 	skip "$*"
 }
 
-# Can this machine run a lab?  Root, `ip netns`, veth, tcpdump.
+# Can this machine run a lab?  Root, `ip netns`, veth, ethtool, tcpdump.
+# In setup_file: returns 1 and exports LAB_UNAVAILABLE=reason (for
+# lab_check); inside a test: skips it (or fails it, V6KIT_REQUIRE_LAB=1).
 lab_require() {
-	local probe="$LAB_ID-probe" t
-	[ "$(id -u)" -eq 0 ] || { lab_skip "lab needs root"; return; }
-	for t in ip ethtool tcpdump; do
-		command -v "$t" >/dev/null || { lab_skip "lab needs $t"; return; }
-	done
-	if ! ip netns add "$probe" 2>/dev/null; then
-		lab_skip "cannot create network namespaces"
-		return
+	local probe="$LAB_ID-probe" why="" t
+	if [ "$(id -u)" -ne 0 ]; then
+		why="lab needs root"
+	else
+		for t in ip ethtool tcpdump; do
+			command -v "$t" >/dev/null || { why="lab needs $t"; break; }
+		done
 	fi
-	if ! ip -n "$probe" link add p0 type veth peer name p1 2>/dev/null; then
-		ip netns del "$probe"
-		lab_skip "no veth support"
-		return
+	if [ -z "$why" ]; then
+		if ! ip netns add "$probe" 2>/dev/null; then
+			why="cannot create network namespaces"
+		else
+			ip -n "$probe" link add p0 type veth peer name p1 2>/dev/null || why="no veth support"
+			ip netns del "$probe"
+		fi
 	fi
-	ip netns del "$probe"
+	if [ -n "$why" ]; then
+		export LAB_UNAVAILABLE="$why"
+		[ -n "${BATS_TEST_NAME:-}" ] && lab_skip "$why"
+		return 1
+	fi
+	unset LAB_UNAVAILABLE
 	lab_reap_stale
+}
+
+# In setup(): skip (or fail) the test when setup_file found no lab.
+lab_check() {
+	[ -z "${LAB_UNAVAILABLE:-}" ] || lab_skip "$LAB_UNAVAILABLE"
 }
 
 # Delete namespaces left by lab runs whose process is gone (killed runs).
@@ -199,5 +218,6 @@ lab_cleanup() {
 		"$LAB_ID"-*) lab_ns_kill "$ns"; ip netns del "$ns" 2>/dev/null ;;
 		esac
 	done
+	[ "${LAB_DIR##*/}" != "lab-$LAB_ID" ] || rm -rf "$LAB_DIR"
 	return 0
 }
