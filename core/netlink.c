@@ -154,6 +154,50 @@ static bool attr_next(struct cur *c, uint16_t *type, struct cur *val)
 
 typedef int (*nl_cb)(void *ctx, uint16_t type, struct cur *payload);
 
+/* Walk the netlink messages in one datagram: messages of our sequence go to
+ * cb; NLMSG_DONE or an NLMSG_ERROR (0 = ACK) set *done.  Returns 0, the
+ * kernel's -errno, cb's error, or -EBADMSG for malformed framing. */
+static int nl_parse(const uint8_t *buf, size_t n, uint32_t seq_want, nl_cb cb, void *ctx, bool *done)
+{
+	struct cur c;
+	int rc = 0;
+
+	cur_init(&c, buf, n);
+	while (cur_left(&c) >= NL_HDRLEN && rc == 0 && !*done) {
+		uint32_t mlen, seq, pid;
+		uint16_t type, flags;
+		struct cur body;
+
+		cur_h32(&c, &mlen);
+		cur_h16(&c, &type);
+		cur_h16(&c, &flags);
+		cur_h32(&c, &seq);
+		cur_h32(&c, &pid);
+		if (mlen < NL_HDRLEN || !cur_sub(&c, mlen - NL_HDRLEN, &body))
+			return nl_fail(EBADMSG, "malformed netlink reply");
+		cur_skip(&c, ((mlen + 3u) & ~3u) - mlen < cur_left(&c) ?
+			 ((mlen + 3u) & ~3u) - mlen : cur_left(&c));
+		if (seq != seq_want)
+			continue;	/* not ours (stale) */
+		if (type == NLMSG_DONE) {
+			*done = true;
+		} else if (type == NLMSG_ERROR) {
+			uint32_t e;
+
+			if (!cur_h32(&body, &e))
+				return nl_fail(EBADMSG, "malformed netlink error message");
+			*done = true;
+			if ((int32_t)e < 0 && (int32_t)e > -4096)
+				rc = nl_fail(-(int32_t)e, "%s", strerror(-(int32_t)e));
+			else if ((int32_t)e != 0)
+				rc = nl_fail(EBADMSG, "malformed netlink error code");
+		} else if (type >= NLMSG_MIN_TYPE) {
+			rc = cb(ctx, type, &body);
+		}
+	}
+	return rc;
+}
+
 /* Send one request and feed every reply message to cb until NLMSG_DONE or
  * the ACK.  Returns 0, a negative errno from the kernel, or cb's error. */
 static int nl_talk(struct nl_req *r, nl_cb cb, void *ctx)
@@ -176,9 +220,12 @@ static int nl_talk(struct nl_req *r, nl_cb cb, void *ctx)
 		goto out;
 	}
 	while (!done && rc == 0) {
-		ssize_t n = recv(fd, rx, sizeof(rx), MSG_TRUNC);
-		struct cur c;
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, rx, sizeof(rx), MSG_TRUNC, (struct sockaddr *)&from, &flen);
 
+		if (n >= 0 && from.nl_pid != 0)
+			continue;	/* only the kernel answers; ignore other senders */
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -193,41 +240,7 @@ static int nl_talk(struct nl_req *r, nl_cb cb, void *ctx)
 			rc = nl_fail(EPROTO, "netlink socket closed");
 			break;
 		}
-		cur_init(&c, rx, (size_t)n);
-		while (cur_left(&c) >= NL_HDRLEN && rc == 0 && !done) {
-			uint32_t mlen, seq, pid;
-			uint16_t type, flags;
-			struct cur body;
-
-			cur_h32(&c, &mlen);
-			cur_h16(&c, &type);
-			cur_h16(&c, &flags);
-			cur_h32(&c, &seq);
-			cur_h32(&c, &pid);
-			if (mlen < NL_HDRLEN || !cur_sub(&c, mlen - NL_HDRLEN, &body)) {
-				rc = nl_fail(EBADMSG, "malformed netlink reply");
-				break;
-			}
-			cur_skip(&c, ((mlen + 3u) & ~3u) - mlen < cur_left(&c) ?
-				 ((mlen + 3u) & ~3u) - mlen : cur_left(&c));
-			if (seq != r->seq)
-				continue;	/* not ours (stale) */
-			if (type == NLMSG_DONE) {
-				done = true;
-			} else if (type == NLMSG_ERROR) {
-				uint32_t e;
-
-				if (!cur_h32(&body, &e)) {
-					rc = nl_fail(EBADMSG, "malformed netlink error message");
-					break;
-				}
-				done = true;
-				if ((int32_t)e < 0)
-					rc = nl_fail(-(int32_t)e, "%s", strerror(-(int32_t)e));
-			} else if (type >= NLMSG_MIN_TYPE) {
-				rc = cb(ctx, type, &body);
-			}
-		}
+		rc = nl_parse(rx, (size_t)n, r->seq, cb, ctx, &done);
 	}
 out:
 	close(fd);
