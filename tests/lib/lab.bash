@@ -12,6 +12,15 @@
 # (bats 1.8 cannot skip from setup_file: lab_require records why the lab is
 # unavailable, and lab_check skips - or fails - each test.)
 #
+# Cleanup: bats owns the EXIT trap, so suites call lab_cleanup from
+# teardown_file (and from setup_file when building the lab fails); plain
+# scripts use `trap lab_cleanup EXIT`.  A run killed outright leaves its
+# namespaces behind; the next lab_require deletes those whose owning process
+# (the pid in LAB_ID) is gone.
+#
+# Peers: lab_bg NS CMD... runs CMD in the background with stdout/stderr in
+# $LAB_BG_OUT/$LAB_BG_ERR; its pid ($LAB_BG_PID) is killed by lab_cleanup.
+#
 # Names: every namespace is "$LAB_ID-NAME" where LAB_ID = v6k<pid>x<random>,
 # so concurrent runs never collide.  Veth pairs are created directly inside
 # their namespaces, so interface names (a0, b0...) never touch the host's
