@@ -5,6 +5,7 @@
 #define V6_APPLETS_H
 
 #define V6_APPLETS(X) \
+	X(pcap_replay, "pcap-replay", "replay captures onto a link or into a file") \
 	/* applets are added here as they are built */
 
 #include <getopt.h>
