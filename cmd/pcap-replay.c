@@ -581,7 +581,8 @@ int pcap_replay_main(int argc, char **argv)
 	double elapsed;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:w:r:x:p:M:tl:KL:c:jqvh", pcap_replay_longopts, NULL)) != -1) {
+	opterr = 0;	/* one message form: ours */
+	while ((c = getopt_long(argc, argv, ":i:w:r:x:p:M:tl:KL:c:jqvh", pcap_replay_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': r.ifname = optarg; break;
 		case 'w': r.outpath = optarg; break;
@@ -630,7 +631,11 @@ int pcap_replay_main(int argc, char **argv)
 		case 'q': v6_verbosity = -1; break;
 		case 'v': v6_verbosity++; break;
 		case 'h': usage(); break;
-		default: die_usage("unknown option");
+		case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				die_usage("unknown option '-%c'", optopt);
+			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	for (int i = optind; i < argc; i++)
