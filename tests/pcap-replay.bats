@@ -251,3 +251,20 @@ while o < len(b):
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == "v6kit pcap-replay: "* ]]
 }
+
+@test "a 1 GiB capture streams through in constant memory (peak RSS < 64 MB)" {
+	command -v /usr/bin/time >/dev/null || skip "needs GNU time"
+	# 1 GiB of 1500-octet frames, generated on the fly into a pipe.
+	/usr/bin/python3 -c 'import struct, sys
+out = sys.stdout.buffer
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+fr = bytes.fromhex("020000000002020000000001") + b"\x86\xdd\x60" + bytes(1485)
+rec = b"".join(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr for i in range(64))
+for _ in range((1 << 30) // len(rec) + 1):
+    out.write(rec)' |
+		/usr/bin/time -f "%M" -o "$OUT/rss" "$V6KIT" pcap-replay -j -w /dev/null - >"$OUT/sum"
+	rss=$(tail -1 "$OUT/rss")
+	echo "peak RSS $rss kB"
+	[ "$(json_field bytes <"$OUT/sum")" -ge 1000000000 ]
+	[ "$rss" -lt 65536 ]
+}
