@@ -286,7 +286,7 @@ static void progress_draw(struct replay *r, bool final)
 		if (pct < 0 || lp > pct)
 			pct = lp;
 	}
-	if (pct > 100)
+	if (pct > 100 || (final && !stop_flag && pct >= 0))
 		pct = 100;
 	if (pct >= 0) {
 		int fill = (int)(pct / 100 * 20);
@@ -377,7 +377,8 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 	r->pass_has_ts = true;
 	r->est_done += f->caplen + 16;
 
-	if (rewrite_active(&r->rw)) {
+	/* (Frames larger than any link-layer frame go out untouched.) */
+	if (rewrite_active(&r->rw) && len <= PIO_SNAPLEN) {
 		struct wcur w;
 
 		wcur_init(&w, r->work, PIO_SNAPLEN);
