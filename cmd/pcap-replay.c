@@ -140,7 +140,7 @@ struct replay {
 	uint64_t end_ns;		/* --duration deadline */
 	uint64_t next_progress_ns;
 	uint64_t est_done, est_total;	/* progress estimate, octets of input */
-	bool stop_output;
+	bool stop;			/* --duration reached, output failed */
 
 	/* preload */
 	uint8_t *arena;
@@ -316,7 +316,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 		uint64_t now = pace_now_ns();
 
 		if (r->duration_ns && deadline > r->end_ns) {
-			stop_flag = 1;
+			r->stop = true;		/* the next frame would be late for --duration */
 			return;
 		}
 		if (deadline > now) {
@@ -324,7 +324,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 				r->failed += txfast_flush(r->tx);
 			pace_wait(&r->pace, deadline);
 			if (stop_flag)
-				return;
+				return;		/* a signal cut the wait short */
 		}
 	}
 	r->emitted++;
@@ -346,8 +346,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 			r->dump_failed++;
 			if (!r->tx) {
 				warnmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
-				r->stop_output = true;
-				stop_flag = 1;
+				r->stop = true;
 			}
 		} else {
 			r->written++;
@@ -404,7 +403,7 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 
 static bool should_stop(struct replay *r)
 {
-	if (stop_flag)
+	if (stop_flag || r->stop)
 		return true;
 	if (r->limit && r->emitted >= r->limit)
 		return true;
@@ -686,9 +685,7 @@ int pcap_replay_main(int argc, char **argv)
 	if (r.tx)
 		r.failed += txfast_flush(r.tx);
 	t_end = pace_now_ns();
-	if (stop_flag && !r.stop_output && !(r.limit && r.emitted >= r.limit) &&
-	    !(r.duration_ns && t_end >= r.end_ns))
-		r.interrupted = true;
+	r.interrupted = stop_flag;
 	if (r.tx) {
 		struct txfast_stats st;
 

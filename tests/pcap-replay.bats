@@ -268,3 +268,38 @@ for _ in range((1 << 30) // len(rec) + 1):
 	[ "$(json_field bytes <"$OUT/sum")" -ge 1000000000 ]
 	[ "$rss" -lt 65536 ]
 }
+
+@test "-K/--preload-pcap: same output; looping over stdin needs it and works with it" {
+	run "$V6KIT" pcap-replay -q -K -w "$OUT/k.pcap" "$FX/mix.pcap"
+	[ "$status" -eq 0 ]
+	cmp "$FX/mix.pcap" "$OUT/k.pcap"
+	run "$V6KIT" pcap-replay -j -K -l 2 -w "$OUT/k2.pcap" - <"$FX/first.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field packets <<<"$output")" -eq 10 ]
+	diff <(frames "$FX/first.pcap" | cut -d' ' -f2-; frames "$FX/first.pcap" | cut -d' ' -f2-) \
+		<(frames "$OUT/k2.pcap" | cut -d' ' -f2-)
+}
+
+@test "--mbps paces by octets: 200 frames of 80 octets at 0.64 Mbit/s take 0.199 s" {
+	run "$V6KIT" pcap-replay -j -M 0.64 -L 200 -w "$OUT/m.pcap" "$FX/udp10k.pcap"
+	[ "$status" -eq 0 ]
+	el=$(json_field elapsed_s <<<"$output")
+	awk -v e="$el" 'BEGIN { exit !(e > 0.199 * 0.98 && e < 0.199 * 1.05) }'
+}
+
+@test "--duration stops on time with exit 0; SIGINT stops with a summary and exit 1" {
+	run "$V6KIT" pcap-replay -j -p 1000 --duration 0.3 -w "$OUT/d.pcap" "$FX/udp10k.pcap"
+	[ "$status" -eq 0 ]
+	n=$(json_field packets <<<"$output")
+	[ "$n" -ge 270 ] && [ "$n" -le 302 ]
+	"$V6KIT" pcap-replay -j -p 200 -w "$OUT/s.pcap" "$FX/udp10k.pcap" >"$OUT/sum" 2>"$OUT/err" &
+	pid=$!
+	sleep 0.5
+	kill -INT "$pid"
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	[ "$(json_field interrupted <"$OUT/sum")" = True ]
+	n=$(json_field packets <"$OUT/sum")
+	[ "$n" -gt 10 ] && [ "$n" -lt 10000 ]
+	[ "$(frames "$OUT/s.pcap" | grep -c '^[0-9]')" -eq "$n" ]
+}
