@@ -29,7 +29,7 @@
 #define TXF_ARENA	(1u << 20)	/* octets of frames per sendmmsg batch */
 #define RING_BLOCK	(1u << 16)
 #define RING_BLOCKS	64u
-#define RING_KICK	64u		/* frames filled between kicks */
+#define RING_KICK	256u		/* frames filled between kicks */
 #define STALL_NS	2000000000ull	/* a ring slot busy this long: give up on it */
 
 struct txfast {
