@@ -581,16 +581,20 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 		em_str(EM_ANY, "mac", " (%s)\n", fmt_mac(ra->mac, mb));
 	else
 		em_null(EM_ANY, "mac", "\n");
-	em_text("%-26s: %12u (      0x%02x)\n", "Hop limit", ra->hop_limit, ra->hop_limit);
+	em_str(EM_JSON, "destination", NULL, fmt_ip6(ra->dst, ab));
+	if (ra->hop_limit)
+		em_text("%-26s: %12u (      0x%02x)\n", "Hop limit", ra->hop_limit, ra->hop_limit);
+	else
+		em_text("%-26s:    undefined (      0x00)\n", "Hop limit");
 	em_u64(EM_JSON, "hop_limit", NULL, ra->hop_limit);
-	em_obj_begin(EM_JSON, "flags", NULL);
+	em_obj_begin(EM_ANY, "flags", NULL);
 	em_bool(EM_JSON, "managed", NULL, ra->managed);
 	em_bool(EM_JSON, "other", NULL, ra->other);
 	em_bool(EM_JSON, "home_agent", NULL, ra->home_agent);
 	em_bool(EM_JSON, "proxy", NULL, ra->proxy);
 	em_str(EM_JSON, "preference", NULL, nd_pref_name(ra->preference));
 	em_u64(EM_JSON, "reserved", NULL, ra->reserved);
-	em_obj_end(EM_JSON, NULL);
+	em_obj_end(EM_ANY, NULL);
 	em_text("%-26s: %12s\n", "Stateful address conf.", yes_no(ra->managed));
 	em_text("%-26s: %12s\n", "Stateful other conf.", yes_no(ra->other));
 	em_text("%-26s: %12s\n", "Mobile home agent", yes_no(ra->home_agent));
@@ -625,73 +629,76 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 	else
 		em_null(EM_JSON, "mtu", NULL);
 
-	em_arr_begin(EM_JSON, "prefixes", NULL);
+	em_arr_begin(EM_ANY, "prefixes", NULL);
 	for (unsigned i = 0; i < ra->n_prefixes; i++) {
 		const struct nd_prefix *pf = &ra->prefixes[i];
 
-		em_obj_begin(EM_JSON, NULL, NULL);
+		em_obj_begin(EM_ANY, NULL, NULL);
 		emit_prefix_str("prefix", " Prefix", pf->prefix, pf->length);
-		em_bool(EM_ANY, "on_link", "  On-link                 : %12s\n", pf->on_link);
-		em_bool(EM_ANY, "autonomous", "  Autonomous address conf.: %12s\n", pf->autonomous);
-		em_bool(EM_ANY, "router_address", "  Router address          : %12s\n", pf->router_address);
+		em_bool(EM_JSON, "on_link", NULL, pf->on_link);
+		em_text("%-26s: %12s\n", "  On-link", yes_no(pf->on_link));
+		em_bool(EM_JSON, "autonomous", NULL, pf->autonomous);
+		em_text("%-26s: %12s\n", "  Autonomous address conf.", yes_no(pf->autonomous));
+		em_bool(EM_JSON, "router_address", NULL, pf->router_address);
+		em_text("%-26s: %12s\n", "  Router address", yes_no(pf->router_address));
 		emit_lifetime("valid_lifetime", "  Valid time", pf->valid_lifetime);
 		emit_lifetime("preferred_lifetime", "  Pref. time", pf->preferred_lifetime);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 	}
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 
-	em_arr_begin(EM_JSON, "routes", NULL);
+	em_arr_begin(EM_ANY, "routes", NULL);
 	for (unsigned i = 0; i < ra->n_routes; i++) {
 		const struct nd_route *rt = &ra->routes[i];
 
-		em_obj_begin(EM_JSON, NULL, NULL);
+		em_obj_begin(EM_ANY, NULL, NULL);
 		emit_prefix_str("prefix", " Route", rt->prefix, rt->length);
 		em_str(EM_ANY, "preference", "  Route preference        : %12s\n",
 		       nd_pref_name(rt->preference));
 		emit_lifetime("lifetime", "  Route lifetime", rt->lifetime);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 	}
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 
-	em_arr_begin(EM_JSON, "rdnss", NULL);
+	em_arr_begin(EM_ANY, "rdnss", NULL);
 	for (unsigned i = 0; i < ra->n_rdnss; i++) {
 		const struct nd_rdnss *r = &ra->rdnss[i];
 
-		em_obj_begin(EM_JSON, NULL, NULL);
-		em_arr_begin(EM_JSON, "servers", NULL);
+		em_obj_begin(EM_ANY, NULL, NULL);
+		em_arr_begin(EM_ANY, "servers", NULL);
 		for (unsigned j = 0; j < r->n_servers; j++)
 			em_str(EM_ANY, NULL, " Recursive DNS server     : %s\n", fmt_ip6(r->servers[j], ab));
-		em_arr_end(EM_JSON, NULL);
+		em_arr_end(EM_ANY, NULL);
 		if (r->n_total > r->n_servers)
 			em_text("  (%u more servers not shown)\n", r->n_total - r->n_servers);
 		emit_lifetime("lifetime", "  DNS server lifetime", r->lifetime);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 	}
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 
-	em_arr_begin(EM_JSON, "dnssl", NULL);
+	em_arr_begin(EM_ANY, "dnssl", NULL);
 	for (unsigned i = 0; i < ra->n_dnssl; i++) {
 		const struct nd_dnssl *d = &ra->dnssl[i];
 
-		em_obj_begin(EM_JSON, NULL, NULL);
-		em_arr_begin(EM_JSON, "domains", NULL);
+		em_obj_begin(EM_ANY, NULL, NULL);
+		em_arr_begin(EM_ANY, "domains", NULL);
 		for (unsigned j = 0; j < d->n_domains; j++)
 			em_str(EM_ANY, NULL, " DNS search list          : %s\n", ra->names + d->domain_off[j]);
-		em_arr_end(EM_JSON, NULL);
+		em_arr_end(EM_ANY, NULL);
 		emit_lifetime("lifetime", "  DNS search list lifetime", d->lifetime);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 	}
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 
 	if (ra->has_pref64) {
 		char buf[64];
 
 		snprintf(buf, sizeof(buf), "%s/%u", fmt_ip6(ra->pref64, ab), ra->pref64_len);
-		em_obj_begin(EM_JSON, "pref64", NULL);
+		em_obj_begin(EM_ANY, "pref64", NULL);
 		em_str(EM_JSON, "prefix", NULL, ab);
 		em_u64(EM_JSON, "length", NULL, ra->pref64_len);
 		em_u64(EM_JSON, "lifetime", NULL, ra->pref64_lifetime);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 		em_text(" NAT64 prefix (PREF64)    : %s\n", buf);
 		em_text("  PREF64 lifetime         : %12u seconds\n", ra->pref64_lifetime);
 	} else {
@@ -706,12 +713,12 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 	else
 		em_null(EM_JSON, "nonce", NULL);
 
-	em_arr_begin(EM_JSON, "unknown_options", NULL);
+	em_arr_begin(EM_ANY, "unknown_options", NULL);
 	for (unsigned i = 0; i < ra->n_unknown; i++) {
 		const struct nd_unknown *u = &ra->unknown[i];
 		const char *name = tok_name(tok_nd_opt, u->type);
 
-		em_obj_begin(EM_JSON, NULL, NULL);
+		em_obj_begin(EM_ANY, NULL, NULL);
 		em_u64(EM_JSON, "type", NULL, u->type);
 		if (name)
 			em_str(EM_JSON, "name", NULL, name);
@@ -719,21 +726,22 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 		em_text(" Option %-3u (%s), %u octets: ", u->type, name ? name : "unknown",
 			u->length * 8u);
 		emit_hex("hex", "%s\n", u->data, u->data ? u->data_len : 0);
-		em_obj_end(EM_JSON, NULL);
+		em_obj_end(EM_ANY, NULL);
 	}
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 
 	em_u64(EM_JSON, "options", NULL, ra->n_options);
 	em_bool(EM_JSON, "truncated", NULL, ra->truncated);
 	if (ra->checksum_checked)
 		em_hex16(EM_JSON, "checksum", NULL, ra->checksum);
 	em_bool(EM_JSON, "valid", NULL, ra->n_violations_total == 0);
-	em_arr_begin(EM_JSON, "violations", NULL);
+	em_arr_begin(EM_ANY, "violations", NULL);
 	for (unsigned i = 0; i < ra->n_violations; i++)
 		em_str(EM_ANY, NULL, " Violation: %s\n", ra->violations[i]);
-	em_arr_end(EM_JSON, NULL);
+	em_arr_end(EM_ANY, NULL);
 	if (ra->n_violations_total > ra->n_violations)
 		em_text(" (%u more violations)\n", ra->n_violations_total - ra->n_violations);
+	em_text("\n");
 	em_end();
 }
 
