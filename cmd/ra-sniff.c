@@ -131,6 +131,8 @@ static int run_offline(const char *path, struct run *r)
 		struct pkt p;
 
 		packets++;
+		if (!nd_frame_maybe_ra(dlt, f.data, f.caplen))
+			continue;
 		pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
 		if (!nd_ra_decode(&p, ra))
 			continue;

@@ -51,6 +51,59 @@ bool nd_is_ra(const struct pkt *p)
 	       !(ip->frag && ip->frag_off);
 }
 
+/* IPv6 header at the cursor: an RA right behind it, or something the full
+ * parser must look into (extension headers, tunnels). */
+static bool ip6_maybe_ra(struct cur *c)
+{
+	uint8_t vers = 0, nh = 0, type = 0;
+
+	if (!cur_peek_u8(c, 0, &vers) || (vers >> 4) != 6 || !cur_peek_u8(c, 6, &nh))
+		return false;
+	if (nh == 58)
+		return !cur_peek_u8(c, 40, &type) || type == ICMP6_RA;
+	return pkt_is_ext6(nh) || nh == 41 || nh == 4;
+}
+
+bool nd_frame_maybe_ra(int dlt, const uint8_t *data, uint32_t caplen)
+{
+	struct cur c;
+	uint16_t et = 0;
+	uint8_t b0 = 0, proto = 0;
+
+	cur_init(&c, data, caplen);
+	switch (dlt) {
+	case V6_DLT_EN10MB:
+		cur_skip(&c, 12);
+		cur_be16(&c, &et);
+		for (int tags = 0; tags < PKT_MAX_VLAN && (et == 0x8100 || et == 0x88a8 || et == 0x9100); tags++) {
+			cur_skip(&c, 2);
+			cur_be16(&c, &et);
+		}
+		break;
+	case V6_DLT_LINUX_SLL:
+		cur_skip(&c, 14);
+		cur_be16(&c, &et);
+		break;
+	case V6_DLT_LINUX_SLL2:
+		cur_be16(&c, &et);
+		cur_skip(&c, 18);
+		break;
+	default:
+		/* raw IP, loopback and the rest: let the parser decide */
+		return true;
+	}
+	if (c.trunc)
+		return false;
+	if (et == 0x86dd)
+		return ip6_maybe_ra(&c);
+	if (et != 0x0800)
+		return false;
+	/* IPv4: only a 6in4 tunnel (protocol 41) can carry an RA */
+	if (!cur_peek_u8(&c, 0, &b0) || (b0 >> 4) != 4 || !cur_peek_u8(&c, 9, &proto))
+		return false;
+	return proto == 41;
+}
+
 static bool is_link_local(const uint8_t a[16])
 {
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;

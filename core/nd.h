@@ -132,6 +132,13 @@ struct nd_ra {
 	uint16_t n_violations_total;	/* may exceed ND_MAX_VIOL */
 };
 
+/* Cheap pre-check on a raw frame before pkt_parse(): false only when the
+ * frame cannot hold an RA (not IPv6, or IPv6 whose first next header is
+ * neither ICMPv6 type 134 nor an extension header or tunnel).  Lets a
+ * capture reader skip the full parse for most traffic, as a BPF filter
+ * would, without missing RAs behind VLAN tags or extension headers. */
+bool nd_frame_maybe_ra(int dlt, const uint8_t *data, uint32_t caplen);
+
 /* Is this parsed packet an ICMPv6 Router Advertisement (first or only
  * fragment, innermost IPv6 layer)? */
 bool nd_is_ra(const struct pkt *p);

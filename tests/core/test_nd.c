@@ -21,6 +21,8 @@ static const struct ra_vector *vec(const char *name)
 	exit(2);
 }
 
+static bool maybe_ra;	/* nd_frame_maybe_ra() on the last decoded frame */
+
 /* Decode from an exact-size heap copy so ASan catches any overread. */
 static bool decode(const char *name, unsigned cut, uint8_t **keep)
 {
@@ -31,6 +33,7 @@ static bool decode(const char *name, unsigned cut, uint8_t **keep)
 
 	memcpy(b, v->data, len);
 	*keep = b;
+	maybe_ra = nd_frame_maybe_ra(v->dlt, b, len);
 	pkt_parse(&p, v->dlt, b, len, v->len);
 	return nd_ra_decode(&p, &ra);
 }
@@ -192,6 +195,28 @@ static void test_links(void)
 	free(b);
 }
 
+/* The pre-check passes every RA (behind VLAN tags and extension headers
+ * too) and rejects plain non-RA traffic. */
+static void test_maybe_ra(void)
+{
+	uint8_t *b;
+
+	for (size_t i = 0; i < sizeof(ra_vectors) / sizeof(ra_vectors[0]); i++) {
+		bool is_ra = decode(ra_vectors[i].name, 0, &b);
+
+		CHECKF(is_ra == !!strncmp(ra_vectors[i].name, "not_ra", 6), "%s", ra_vectors[i].name);
+		if (is_ra)
+			CHECKF(maybe_ra, "pre-check rejects %s", ra_vectors[i].name);
+		else
+			CHECKF(!maybe_ra, "pre-check passes %s", ra_vectors[i].name);
+		free(b);
+	}
+	CHECK(decode("vlan", 0, &b) && ra.has_mtu && ra.n_violations == 0);
+	free(b);
+	CHECK(decode("hbh", 0, &b) && ra.has_mtu && ra.router_lifetime == 600 && ra.n_violations == 0);
+	free(b);
+}
+
 /* Every vector cut at every length: no crash, no overread (ASan), and a
  * cut message is reported as truncated rather than decoded as complete. */
 static void test_truncation(void)
@@ -200,9 +225,11 @@ static void test_truncation(void)
 		for (unsigned cut = 1; cut < ra_vectors[i].len; cut++) {
 			uint8_t *b;
 
-			if (decode(ra_vectors[i].name, cut, &b))
+			if (decode(ra_vectors[i].name, cut, &b)) {
 				CHECKF(ra.truncated && has_violation("truncated"), "%s cut %u",
 				       ra_vectors[i].name, cut);
+				CHECKF(maybe_ra, "pre-check rejects %s cut %u", ra_vectors[i].name, cut);
+			}
 			free(b);
 		}
 	}
@@ -238,6 +265,7 @@ int main(void)
 	RUN(test_unknown_then_known);
 	RUN(test_dnssl_malformed);
 	RUN(test_links);
+	RUN(test_maybe_ra);
 	RUN(test_truncation);
 	RUN(test_build_rs);
 	return t_done();
