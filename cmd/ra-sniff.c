@@ -80,16 +80,11 @@ static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64
 	if (ra->n_violations_total)
 		r->invalid++;
 	if (r->gateway) {
-		if (ra->n_violations_total || ra->router_lifetime == 0) {
-			char ab[46];
-
-			debugmsg("not a usable gateway: RA from %s: %s", fmt_ip6(ra->router, ab),
-				 ra->n_violations_total ? ra->violations[0] : "router lifetime 0");
+		if (!nd_ra_is_gateway(ra) || !nd_ra_gateway_mac(ra, r->gw))
 			return false;
-		}
-		r->gw_found = nd_ra_gateway_mac(ra, r->gw);
+		r->gw_found = true;
 		memcpy(r->gw_router, ra->router, 16);
-		return r->gw_found;
+		return true;
 	}
 	nd_ra_emit(ra, ts_us);
 	r->shown++;
@@ -211,6 +206,12 @@ int ra_sniff_main(int argc, char **argv)
 
 	if (path) {
 		status = run_offline(path, &r);
+	} else if (r.gateway) {
+		struct nd_listen_stats st;
+
+		r.gw_found = !nd_gateway_learn_ex(ifname, timeout, solicit, r.gw, r.gw_router,
+						  &st, &stop_flag);
+		status = EXIT_OK;
 	} else {
 		struct nd_listen_cfg cfg = {
 			.ifname = ifname, .timeout_s = timeout, .solicit = solicit,

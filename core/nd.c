@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "build.h"
 #include "csum.h"
 #include "emit.h"
 #include "names.h"
@@ -575,6 +576,11 @@ bool nd_ra_decode(const struct pkt *p, struct nd_ra *ra)
 	return true;
 }
 
+bool nd_ra_is_gateway(const struct nd_ra *ra)
+{
+	return ra->n_violations_total == 0 && ra->router_lifetime != 0;
+}
+
 bool nd_ra_gateway_mac(const struct nd_ra *ra, uint8_t mac[6])
 {
 	if (ra->has_slla && ra->slla_len == 6) {
@@ -803,47 +809,24 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 size_t nd_build_rs(uint8_t *frame, size_t cap, const uint8_t mac[6], const uint8_t src[16])
 {
 	static const uint8_t all_routers[16] = { 0xff, 0x02, [15] = 2 };
-	static const uint8_t all_routers_mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };
+	static const uint8_t all_routers_mac[6] = { 0x33, 0x33, 0, 0, 0, 2 };	/* RFC 2464 §7 */
 	static const uint8_t unspecified[16];
-	bool with_slla = memcmp(src, unspecified, 16) != 0;
-	size_t icmp_len = ND_RS_HDR_LEN + (with_slla ? 8 : 0);
 	struct wcur w;
-	uint32_t sum;
 
 	wcur_init(&w, frame, cap);
-	/* Ethernet II */
-	wcur_bytes(&w, all_routers_mac, 6);
-	wcur_bytes(&w, mac, 6);
-	wcur_be16(&w, 0x86dd);
-	/* IPv6 */
-	wcur_be32(&w, 0x60000000u);
-	wcur_be16(&w, (uint16_t)icmp_len);
-	wcur_u8(&w, 58);
-	wcur_u8(&w, 255);
-	wcur_bytes(&w, src, 16);
-	wcur_bytes(&w, all_routers, 16);
-	/* ICMPv6 RS */
+	build_eth(&w, all_routers_mac, mac, BUILD_NO_VLAN, 0x86dd);
+	build_ip6(&w, src, all_routers, 58, 255, 0, 0, 0);
 	wcur_u8(&w, ICMP6_RS);
 	wcur_u8(&w, 0);
-	wcur_be16(&w, 0);
-	wcur_be32(&w, 0);
-	if (with_slla) {
+	wcur_be16(&w, 0);	/* checksum */
+	wcur_be32(&w, 0);	/* reserved */
+	/* RFC 4861 §4.1: no SLLA option from the unspecified address */
+	if (memcmp(src, unspecified, 16)) {
 		wcur_u8(&w, OPT_SLLA);
 		wcur_u8(&w, 1);
 		wcur_bytes(&w, mac, 6);
 	}
-	if (w.overflow)
+	if (!build_ip_finish(&w, BUILD_ETH_LEN) || !build_l4_checksum(&w, BUILD_ETH_LEN))
 		return 0;
-	sum = csum_pseudo6(src, all_routers, 58, (uint32_t)icmp_len);
-	{
-		struct cur r;
-		const uint8_t *icmp;
-
-		cur_init(&r, frame, wcur_off(&w));
-		cur_skip(&r, 14 + 40);
-		icmp = cur_take(&r, icmp_len);
-		sum = csum_partial(icmp, icmp_len, sum);
-	}
-	wcur_set_be16(&w, 14 + 40 + 2, csum_fold(sum));
 	return wcur_off(&w);
 }

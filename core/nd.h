@@ -147,6 +147,11 @@ bool nd_is_ra(const struct pkt *p);
  * every RFC 4861 §6.1.2 violation.  Returns false when p is not an RA. */
 bool nd_ra_decode(const struct pkt *p, struct nd_ra *out);
 
+/* Does this RA announce a default router a host would use: valid (hosts
+ * discard invalid RAs, RFC 4861 §6.1.2) with a non-zero router lifetime
+ * (§6.3.4)? */
+bool nd_ra_is_gateway(const struct nd_ra *ra);
+
 /* The RA's usable gateway MAC: the SLLA option, else the link source.
  * False when there is none. */
 bool nd_ra_gateway_mac(const struct nd_ra *ra, uint8_t mac[6]);
@@ -201,5 +206,9 @@ uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *
  * nothing arrived within timeout_s (<= 0: RFC 4861 solicitation schedule,
  * or forever without solicit). */
 int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6]);
+/* Same, also giving the router's address (NULL: not wanted) and the
+ * listening statistics (NULL: not wanted); stops early when *stop is set. */
+int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6],
+			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop);
 
 #endif

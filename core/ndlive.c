@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "netlink.h"
 #include "pio.h"
 #include "util.h"
@@ -142,35 +143,47 @@ uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *
 
 struct gw_ctx {
 	uint8_t mac[6];
+	uint8_t router[16];
 	bool found;
 };
 
-/* A default router: a valid RA (hosts discard invalid ones, RFC 4861
- * §6.1.2) with a non-zero router lifetime (§6.3.4), and a MAC to use. */
 static bool gw_on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64_t ts_us)
 {
 	struct gw_ctx *g = ctx;
+	char ab[46];
 
 	(void)p;
 	(void)ts_us;
-	if (ra->n_violations_total || ra->router_lifetime == 0)
+	if (!nd_ra_is_gateway(ra)) {
+		debugmsg("not a usable gateway: RA from %s: %s", fmt_ip6(ra->router, ab),
+			 ra->n_violations_total ? ra->violations[0] : "router lifetime 0");
 		return false;
+	}
 	g->found = nd_ra_gateway_mac(ra, g->mac);
+	memcpy(g->router, ra->router, 16);
 	return g->found;
 }
 
-int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6])
+int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6],
+			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop)
 {
 	struct gw_ctx g = { .found = false };
 	struct nd_listen_cfg cfg = {
 		.ifname = ifname, .timeout_s = timeout_s, .solicit = solicit,
-		.on_ra = gw_on_ra, .ctx = &g,
+		.on_ra = gw_on_ra, .ctx = &g, .stop = stop,
 	};
-	struct nd_listen_stats st;
+	struct nd_listen_stats local;
 
-	nd_listen_run(&cfg, &st);
+	nd_listen_run(&cfg, st ? st : &local);
 	if (!g.found)
 		return -1;
 	memcpy(mac, g.mac, 6);
+	if (router)
+		memcpy(router, g.router, 16);
 	return 0;
+}
+
+int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6])
+{
+	return nd_gateway_learn_ex(ifname, timeout_s, solicit, mac, NULL, NULL, NULL);
 }

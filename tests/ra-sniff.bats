@@ -20,6 +20,14 @@ ra_json() {	# $1 = fixture name: the first "ra" line of --json output
 	[[ $output == *"--gateway"* ]]
 }
 
+@test "long options for completions and the shell" {
+	run "$V6KIT" --options ra-sniff
+	[ "$status" -eq 0 ]
+	for o in --interface= --read= --count= --timeout= --solicit --once --gateway --json; do
+		grep -qx -- "$o" <<<"$output" || { echo "missing $o"; return 1; }
+	done
+}
+
 @test "usage errors exit 2" {
 	run "$V6KIT" ra-sniff
 	[ "$status" -eq 2 ]

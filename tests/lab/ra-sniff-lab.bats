@@ -140,6 +140,26 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	[[ $output == "v6kit ra-sniff: "* ]]
 }
 
+@test "without CAP_NET_RAW exits 3" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	run lab_exec h setpriv --reuid=65534 --regid=65534 --clear-groups "$V6KIT" ra-sniff -i h0 --timeout 1
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *"permission denied"* ]]
+}
+
+@test "SIGINT ends a live run cleanly with a summary line" {
+	lab_bg h "$V6KIT" ra-sniff -i h1 --json
+	pid=$LAB_BG_PID
+	sleep 0.5
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	cat "$LAB_BG_OUT"
+	[ "$st" -eq 1 ]	# no RA arrived
+	[ "$(jq -r .type "$LAB_BG_OUT")" = summary ]
+}
+
 @test "a tcpdump capture of the lab decodes offline to the same values" {
 	[ -s "$LAB_DIR/live.json" ]
 	LAB_CAPS[$LAB_DIR/lab.pcap]=$(cat "$LAB_DIR/lab.pcap.pid")
