@@ -124,7 +124,8 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	ms=$(((t1 - t0) / 1000000))
 	echo "exit $status after ${ms} ms: $output"
 	[ "$status" -eq 1 ]
-	[ "$ms" -ge 1900 ] && [ "$ms" -lt 3500 ]
+	[ "$ms" -ge 1900 ]
+	[ "$ms" -lt 3500 ]
 	[ "$(jq -c 'select(.type=="summary")|.ras' <<<"$output")" = 0 ]
 	run lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --timeout 2 --json
 	[ "$status" -eq 1 ]
@@ -132,6 +133,39 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	run lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --gateway --timeout 1
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+}
+
+@test "unanswered --solicit: 3 RSs 4 s apart (RFC 4861 6.3.7), well-formed, then exit 1" {
+	command -v tshark >/dev/null || skip "tshark not installed"
+	lab_capture r r1 "$LAB_DIR/rs.pcap" icmp6
+	t0=$(date +%s%N)
+	run lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --json
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+	echo "exit $status after ${ms} ms: $output"
+	lab_capture_stop "$LAB_DIR/rs.pcap"
+	[ "$status" -eq 1 ]
+	[ "$ms" -ge 11500 ]
+	[ "$ms" -lt 14000 ]
+	[ "$(jq -c 'select(.type=="summary")|[.ras,.solicitations]' <<<"$output")" = '[0,3]' ]
+	rs_fields() {
+		tshark -r "$LAB_DIR/rs.pcap" -Y 'icmpv6.type == 133' -T fields -E separator=' ' \
+			-e frame.time_relative -e ipv6.src -e ipv6.dst -e ipv6.hlim -e icmpv6.code \
+			-e icmpv6.opt.linkaddr -e icmpv6.checksum.status 2>/dev/null
+	}
+	run rs_fields
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	src=$(ll_addr h h1) mac=$(lab_mac h h1)
+	prev=
+	for l in "${lines[@]}"; do
+		read -r t s d hl code lla ck <<<"$l"
+		[ "$s $d $hl $code $lla $ck" = "$src ff02::2 255 0 $mac 1" ]	# 1 = checksum good
+		if [ -n "$prev" ]; then
+			awk -v a="$prev" -v b="$t" 'BEGIN { d = b - a; exit !(d > 3.8 && d < 4.5) }'
+		fi
+		prev=$t
+	done
 }
 
 @test "no such interface exits 3" {
