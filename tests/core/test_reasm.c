@@ -118,7 +118,7 @@ static void test_overlaps(void)
 		struct reasm_stats st;
 		enum reasm_status s;
 		struct pkt p;
-		uint8_t other[64];
+		uint8_t other[128];
 
 		CHECK_EQ(add6(r, 7, 0, 64, true, 0, 1, &res), REASM_HELD);
 		CHECK_EQ(add6(r, 7, 64, 32, true, 0, 2, &res), REASM_HELD);
