@@ -89,7 +89,7 @@ demo: deps
 	tests/demo.sh
 
 fixtures:
-	python3 tests/fixtures/gen.py tests/fixtures
+	/usr/bin/python3 tests/fixtures/pkt_vectors.py > tests/core/pkt_vectors.h
 
 install: v6kit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)

@@ -3,6 +3,8 @@
  * parse_*() return false and fill `err` (for any caller); arg_*() are for
  * applet set-up and die with exit 2 and one message form:
  *   v6kit APPLET: invalid --OPT value 'TEXT': REASON
+ * (`opt` is the long option name without dashes; one starting with '-' is
+ * printed as given.)  parse_ports() clears the set first.
  */
 #ifndef V6_ARGS_H
 #define V6_ARGS_H
@@ -37,6 +39,10 @@ bool parse_prefix(const char *s, struct v6_prefix *out, char *err);
 bool parse_mac(const char *s, uint8_t out[6], char *err);	/* aa:bb:cc:dd:ee:ff or aa-bb-... */
 /* "80,443,8000-8010" into a 65536-bit set. */
 bool parse_ports(const char *s, uint8_t set[8192], char *err);
+static inline bool port_set_has(const uint8_t set[8192], uint16_t port)
+{
+	return set[port >> 3] >> (port & 7) & 1;
+}
 bool parse_rewrite(const char *s, struct v6_rewrite *out, char *err);
 
 /* Canonical text: RFC 5952 for IPv6; lower-case colon MAC. */

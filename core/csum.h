@@ -13,6 +13,9 @@
 
 /* RFC 1071 partial sum of len bytes added to `sum`.  Runs near memory speed. */
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
+/* Add the partial sum of a block that starts `offset` bytes into the
+ * checksummed data (an odd offset swaps the block's bytes, RFC 1071 §2(B)). */
+uint32_t csum_block_add(uint32_t sum, uint32_t block_sum, size_t offset);
 /* Fold and complement: the checksum value (host order) to store. */
 uint16_t csum_fold(uint32_t sum);
 /* Add a host-order 16-bit field value to a partial sum. */
@@ -24,7 +27,9 @@ uint32_t csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, 
 uint16_t csum_buf(const void *buf, size_t len);
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for one 16-bit field change. */
 uint16_t csum_update16(uint16_t hc, uint16_t old_v, uint16_t new_v);
-/* Same for a changed run of bytes (even length, e.g. an address). */
+/* Same for a changed run of bytes (even length, e.g. an address) that starts
+ * at an even offset of the checksummed data.  UDP callers: a field that was
+ * 0 (no checksum, IPv4) stays 0, and a result of 0 is sent as 0xffff. */
 uint16_t csum_update_bytes(uint16_t hc, const uint8_t *old_b, const uint8_t *new_b, size_t len);
 /* The naive reference loop (16 bits at a time), for tests and benchmarks. */
 uint32_t csum_partial_ref(const void *buf, size_t len, uint32_t sum);
