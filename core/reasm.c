@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csum.h"
 #include "cursor.h"
 #include "util.h"
 
@@ -384,17 +385,6 @@ static bool first_chain_incomplete(const struct pkt *p, const struct pkt_ip *ip)
 	}
 }
 
-static uint16_t ip4_hdr_sum(const uint8_t *h, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)h[i] << 8 | h[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 static enum reasm_status complete(struct reasm *r, struct dgram *d, struct reasm_result *out)
 {
 	struct wcur w;
@@ -417,7 +407,7 @@ static enum reasm_status complete(struct reasm *r, struct dgram *d, struct reasm
 		wcur_set_be16(&w, 2, (uint16_t)len);
 		wcur_set_be16(&w, 6, ff & 0x4000);	/* keep DF, clear MF and offset */
 		wcur_set_be16(&w, 10, 0);
-		wcur_set_be16(&w, 10, ip4_hdr_sum(r->out, d->hdr_len));
+		wcur_set_be16(&w, 10, csum_buf(r->out, d->hdr_len));
 	}
 	fill_tags(r, d, false, 0, out);
 	out->data = r->out;
