@@ -328,13 +328,23 @@ int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, str
 	F = (uint32_t)len - U;
 
 	/* The header chain of the fragmentable part ends after the upper-layer header. */
-	l4_end = ip->ul_off;
-	if (p.n_ip == 1) {
+	{
 		uint32_t want = 0;
-		if (ip->proto == 6)
-			want = p.l4 == 6 ? p.l4_hlen : 20;
-		else if (ip->proto == 17 || ip->proto == 58)
+		switch (ip->proto) {
+		case 6:
+			want = p.n_ip == 1 && p.l4 == 6 ? p.l4_hlen : 20;
+			break;
+		case 17:
+		case 58:
 			want = 8;
+			break;
+		case 41:	/* a tunnelled packet's upper-layer header is its IP header */
+			want = 40;
+			break;
+		case 4:
+			want = 20;
+			break;
+		}
 		l4_end = ip->ul_off + (want < ip->ul_len ? want : ip->ul_len);
 	}
 	chain = l4_end > U ? l4_end - U : 0;

@@ -68,6 +68,7 @@ struct reasm {
 	struct srcent **stab;
 	size_t mask;
 	struct dlist live, dead;
+	uint64_t seed;		/* keyed hash: crafted IDs cannot pile into one chain */
 	size_t bytes;
 	struct reasm_stats st;
 	uint8_t *out;
@@ -113,6 +114,7 @@ struct reasm *reasm_new(const struct reasm_limits *lim)
 	while (sz < 2 * r->lim.max_datagrams && sz < ((size_t)1 << 24))
 		sz <<= 1;
 	r->mask = sz - 1;
+	v6_random(&r->seed, sizeof(r->seed));
 	r->tab = xcalloc(sz, sizeof(*r->tab));
 	r->stab = xcalloc(sz, sizeof(*r->stab));
 	r->out = xmalloc(IP6_MAX_DGRAM + 8);
@@ -151,10 +153,11 @@ static uint64_t bytes_hash(uint64_t h, const uint8_t *b, size_t n)
 	return h;
 }
 
-static uint64_t key_hash(uint8_t version, const uint8_t *src, const uint8_t *dst, uint32_t id, uint8_t proto)
+static uint64_t key_hash(uint64_t seed, uint8_t version, const uint8_t *src, const uint8_t *dst, uint32_t id,
+			 uint8_t proto)
 {
 	size_t alen = version == 6 ? 16 : 4;
-	uint64_t h = mix(0x243f6a8885a308d3ull, (uint64_t)version << 40 | (uint64_t)proto << 32 | id);
+	uint64_t h = mix(seed, (uint64_t)version << 40 | (uint64_t)proto << 32 | id);
 
 	h = bytes_hash(h, src, alen);
 	return bytes_hash(h, dst, alen);
@@ -199,7 +202,7 @@ static void hash_unlink(struct reasm *r, struct dgram *d)
 static struct srcent *src_get(struct reasm *r, uint8_t version, const uint8_t *addr, bool create)
 {
 	size_t alen = version == 6 ? 16 : 4;
-	struct srcent **pp = &r->stab[bytes_hash(version, addr, alen) & r->mask];
+	struct srcent **pp = &r->stab[bytes_hash(r->seed ^ version, addr, alen) & r->mask];
 
 	for (struct srcent *s = *pp; s; s = s->next)
 		if (s->version == version && !memcmp(s->addr, addr, alen))
@@ -220,7 +223,7 @@ static void src_put(struct reasm *r, struct srcent *se)
 
 	if (!se || --se->count)
 		return;
-	pp = &r->stab[bytes_hash(se->version, se->addr, se->version == 6 ? 16 : 4) & r->mask];
+	pp = &r->stab[bytes_hash(r->seed ^ se->version, se->addr, se->version == 6 ? 16 : 4) & r->mask];
 	while (*pp && *pp != se)
 		pp = &(*pp)->next;
 	if (*pp)
@@ -476,7 +479,7 @@ enum reasm_status reasm_add(struct reasm *r, const struct pkt *p, unsigned ip_in
 	if (foff == 0 && (!cur_window(&frame, ip->off, hdr_len, &win) || !(hb = cur_take(&win, hdr_len))))
 		return drop_one(r, REASM_TRUNCATED, tag, out);
 
-	h = key_hash(ip->version, ip->src, ip->dst, ip->frag_id, proto);
+	h = key_hash(r->seed, ip->version, ip->src, ip->dst, ip->frag_id, proto);
 	for (d = r->tab[h & r->mask]; d; d = d->hnext)
 		if (d->hash == h && d->version == ip->version && d->id == ip->frag_id && d->proto == proto &&
 		    !memcmp(d->src, ip->src, 16) && !memcmp(d->dst, ip->dst, 16))
