@@ -370,6 +370,14 @@ static void test_impossible_plans(void)
 		CHECK_EQ(frag_split(copy, fo.piece[0].len, &pl, &fo), -1);
 		CHECK(strstr(fo.err, "already a fragment") != NULL);
 	}
+	{	/* a caller buffer too small is refused, not overrun */
+		uint8_t small[300];
+		fo.buf = small;
+		fo.cap = sizeof(small);
+		CHECK_EQ(frag_split(pktbuf, len, &pl, &fo), -1);
+		CHECK(strstr(fo.err, "buffer") != NULL);
+		CHECK(frag_out_need(pktbuf, len) >= len + 2 * (unfrag + 8));
+	}
 	pktbuf[0] = 0x45;
 	expect_refusal(&pl, len, "not an IPv6 packet");
 }

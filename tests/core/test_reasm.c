@@ -449,6 +449,41 @@ static void test_random_hostile(void)
 	reasm_free(r);
 }
 
+/* Garbage from other sources and IDs does not disturb a valid datagram
+ * whose fragments arrive in between. */
+static void test_isolation(void)
+{
+	struct reasm *r = reasm_new(NULL);
+	struct reasm_result res;
+	struct pkt p;
+	unsigned done = 0;
+
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint32_t off = 8 * rnd_in(0, 20);
+		enum reasm_status s;
+
+		frag6(&p, rnd_in(1, 5), rnd_in(0, 50), off, 8 * rnd_in(1, 8), rnd_in(0, 3) != 0, 17, NULL);
+		reasm_add(r, &p, 0, i, i, &res);
+		if (i % 50 == 49) {	/* fragment k of a valid 4-fragment datagram from source 9 */
+			uint32_t k = (i / 50) % 4, id = 1000000 + (i / 200);
+			frag6(&p, 9, id, 3 - k == 0 ? 0 : (3 - k) * 256, 256, 3 - k != 3, 17, NULL);
+			s = reasm_add(r, &p, 0, i, i, &res);
+			if (k == 3) {
+				CHECK_EQ(s, REASM_DONE);
+				done += s == REASM_DONE;
+				if (s == REASM_DONE) {
+					CHECK_EQ(res.len, 40 + 1024);
+					CHECK_MEM(res.data + 40, dgram, 1024);
+				}
+			} else {
+				CHECK_EQ(s, REASM_HELD);
+			}
+		}
+	}
+	CHECK_EQ(done, 25);
+	reasm_free(r);
+}
+
 int main(void)
 {
 	fill_dgram();
@@ -462,5 +497,6 @@ int main(void)
 	RUN(test_ipv4);
 	RUN(test_many_incomplete);
 	RUN(test_random_hostile);
+	RUN(test_isolation);
 	return t_done();
 }
