@@ -9,10 +9,12 @@
  *          [--sport N] [--dport N] [--seq N] [--payload-len N | --payload-file F]
  *          [--hbh] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]
  *          [--order in|reverse|random] [--id random|sequential|N] [--atomic]
- *          [--rfc7112] [--count N] [--raw]
+ *          [--rfc7112] [--count N] [--interleave N] [--raw]
  *   v6frag --reassemble FILE [-w OUT] [--timeout SEC]
  *
- * Sending prints one line per datagram: "id ID fragments N sizes S1,S2,...".
+ * --interleave N emits batches of N datagrams fragment-wise (the first
+ * fragment of each, then the second...), so N datagrams are in progress at
+ * once for the reassembler.  Sending prints one line per datagram: "id ID fragments N sizes S1,S2,...".
  * --reassemble prints "fragments F datagrams D discarded X not_fragments N
  * elapsed_s T fragments_per_s R" and writes each reassembled datagram (raw
  * IP) to OUT.  Exit 0 ok, 1 plan refused or send failed, 2 usage, 3 resource.
@@ -41,7 +43,7 @@ static void usage(int code)
 		"              [--sport N] [--dport N] [--seq N] [--payload-len N | --payload-file F]\n"
 		"              [--hbh] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]\n"
 		"              [--order in|reverse|random] [--id random|sequential|N] [--atomic]\n"
-		"              [--rfc7112] [--count N] [--raw]\n"
+		"              [--rfc7112] [--count N] [--interleave N] [--raw]\n"
 		"       v6frag --reassemble FILE [-w OUT] [--timeout SEC]\n");
 	exit(code);
 }
@@ -140,11 +142,60 @@ static uint8_t tcp_flags_parse(const char *s)
 	return f;
 }
 
+struct emitter {
+	struct pio_tx *tx;
+	struct pio_dump *dump;
+	bool raw;
+	uint8_t dmac[6], smac[6];
+	uint8_t *frame;
+	uint64_t t_us;
+	int rc;
+};
+
+/* Send and/or write one IPv6 packet, in an Ethernet frame unless --raw. */
+static void emit(struct emitter *em, const uint8_t *ip, size_t len)
+{
+	struct wcur fw;
+
+	wcur_init(&fw, em->frame, 65600 + BUILD_ETH_LEN);
+	if (!em->raw)
+		build_eth(&fw, em->dmac, em->smac, BUILD_NO_VLAN, 0x86dd);
+	wcur_bytes(&fw, ip, len);
+	if (em->tx) {
+		int err = pio_tx_send(em->tx, em->frame, wcur_off(&fw));
+		if (err) {
+			warnmsg("send failed: %s", strerror(-err));
+			em->rc = EXIT_FAIL;
+		}
+	}
+	if (em->dump) {
+		struct pio_frame o = { .data = em->frame, .caplen = (uint32_t)wcur_off(&fw),
+				       .wirelen = (uint32_t)wcur_off(&fw), .ts_sec = (int64_t)(em->t_us / 1000000),
+				       .ts_nsec = (uint32_t)(em->t_us % 1000000) * 1000 };
+		pio_dump_write(em->dump, &o);
+	}
+	em->t_us++;
+}
+
+struct held {
+	unsigned rank;	/* emission index within its datagram */
+	size_t seq, off, len;
+};
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_SRC = 256, O_DST, O_DMAC, O_ORIG, O_PROTO, O_THLEN, O_TFLAGS, O_SPORT, O_DPORT, O_SEQ,
 	       O_PLEN, O_PFILE, O_HBH, O_DSTOPTS, O_MAX, O_FIRST, O_TRAIL, O_MIN, O_ORDER, O_ID,
-	       O_ATOMIC, O_7112, O_COUNT, O_RAW, O_REASM, O_TIMEOUT };
+	       O_ATOMIC, O_7112, O_COUNT, O_RAW, O_REASM, O_TIMEOUT, O_INTERLEAVE };
 	static const struct option lo[] = {
 		{ "interface", required_argument, 0, 'i' }, { "write", required_argument, 0, 'w' },
 		{ "src", required_argument, 0, O_SRC }, { "dst", required_argument, 0, O_DST },
@@ -159,6 +210,7 @@ int main(int argc, char **argv)
 		{ "order", required_argument, 0, O_ORDER }, { "id", required_argument, 0, O_ID },
 		{ "atomic", no_argument, 0, O_ATOMIC }, { "rfc7112", no_argument, 0, O_7112 },
 		{ "count", required_argument, 0, O_COUNT }, { "raw", no_argument, 0, O_RAW },
+		{ "interleave", required_argument, 0, O_INTERLEAVE },
 		{ "reassemble", required_argument, 0, O_REASM }, { "timeout", required_argument, 0, O_TIMEOUT },
 		{ "help", no_argument, 0, 'h' }, { 0 },
 	};
@@ -169,7 +221,10 @@ int main(int argc, char **argv)
 	uint8_t tflags = TCPF_SYN;
 	uint16_t sport = 40000, dport = 9;
 	uint32_t seq;
-	uint64_t plen = 1000, count = 1, timeout_us = 60000000;
+	uint64_t plen = 1000, count = 1, timeout_us = 60000000, interleave = 1;
+	struct held *held = NULL;
+	size_t n_held = 0, held_cap = 0, pool_len = 0, pool_cap = 0;
+	uint8_t *pool = NULL;
 	struct frag_plan plan;
 	struct frag_idgen idgen = { 0 };
 	uint8_t *payload, *pkt;
@@ -227,6 +282,7 @@ int main(int argc, char **argv)
 		case O_7112: plan.rfc7112 = true; break;
 		case O_COUNT: count = arg_uint("count", optarg, 1, 100000000); break;
 		case O_RAW: raw = true; break;
+		case O_INTERLEAVE: interleave = arg_uint("interleave", optarg, 1, 1000000); break;
 		case O_REASM: reasm_in = optarg; break;
 		case O_TIMEOUT: timeout_us = (uint64_t)(arg_double("timeout", optarg, 0.001, 86400) * 1e6); break;
 		case 'h': usage(0); break;
@@ -297,11 +353,12 @@ int main(int argc, char **argv)
 		odump = pio_dump_open(origf, V6_DLT_RAW, 0, 0);
 
 	static struct frag_out fo;
-	size_t l2 = raw ? 0 : BUILD_ETH_LEN;
-	uint8_t *frame = xmalloc(65600 + l2);
+	struct emitter em = { .tx = tx, .dump = dump, .raw = raw, .t_us = now_wall_us() };
+	memcpy(em.dmac, dmac, 6);
+	memcpy(em.smac, smac, 6);
+	em.frame = xmalloc(65600 + BUILD_ETH_LEN);
 	fo.cap = frag_out_need(pkt, len);
 	fo.buf = xmalloc(fo.cap);
-	uint64_t t_us = now_wall_us();
 	for (uint64_t k = 0; k < count; k++) {
 		if (frag_split(pkt, len, &plan, &fo)) {
 			warnmsg("plan refused: %s", fo.err);
@@ -310,7 +367,8 @@ int main(int argc, char **argv)
 		}
 		if (odump) {
 			struct pio_frame o = { .data = pkt, .caplen = (uint32_t)len, .wirelen = (uint32_t)len,
-					       .ts_sec = (int64_t)(t_us / 1000000), .ts_nsec = (uint32_t)(t_us % 1000000) * 1000 };
+					       .ts_sec = (int64_t)(em.t_us / 1000000),
+					       .ts_nsec = (uint32_t)(em.t_us % 1000000) * 1000 };
 			pio_dump_write(odump, &o);
 		}
 		if (count <= 100) {
@@ -320,35 +378,41 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 		for (unsigned e = 0; e < fo.n; e++) {
-			struct wcur fw;
-			wcur_init(&fw, frame, 65600 + l2);
-			if (!raw)
-				build_eth(&fw, dmac, smac, BUILD_NO_VLAN, 0x86dd);
-			wcur_bytes(&fw, fo.buf + fo.piece[e].off, fo.piece[e].len);
-			if (tx) {
-				int err = pio_tx_send(tx, frame, wcur_off(&fw));
-				if (err) {
-					warnmsg("send failed: %s", strerror(-err));
-					rc = EXIT_FAIL;
-				}
+			if (interleave <= 1) {
+				emit(&em, fo.buf + fo.piece[e].off, fo.piece[e].len);
+				continue;
 			}
-			if (dump) {
-				struct pio_frame o = { .data = frame, .caplen = (uint32_t)wcur_off(&fw),
-						       .wirelen = (uint32_t)wcur_off(&fw),
-						       .ts_sec = (int64_t)(t_us / 1000000),
-						       .ts_nsec = (uint32_t)(t_us % 1000000) * 1000 };
-				pio_dump_write(dump, &o);
+			if (n_held == held_cap) {
+				held_cap = held_cap ? held_cap * 2 : 1024;
+				held = xrealloc(held, held_cap * sizeof(*held));
 			}
-			t_us++;
+			if (pool_len + fo.piece[e].len > pool_cap) {
+				pool_cap = (pool_len + fo.piece[e].len) * 2;
+				pool = xrealloc(pool, pool_cap);
+			}
+			memcpy(pool + pool_len, fo.buf + fo.piece[e].off, fo.piece[e].len);
+			held[n_held++] = (struct held){ .rank = e, .seq = n_held, .off = pool_len, .len = fo.piece[e].len };
+			pool_len += fo.piece[e].len;
+		}
+		/* a batch of `interleave` datagrams goes out fragment 1 of each, then 2 of each... */
+		if (interleave > 1 && ((k + 1) % interleave == 0 || k + 1 == count)) {
+			qsort(held, n_held, sizeof(*held), held_cmp);
+			for (size_t i = 0; i < n_held; i++)
+				emit(&em, pool + held[i].off, held[i].len);
+			n_held = 0;
+			pool_len = 0;
 		}
 	}
+	rc = em.rc ? em.rc : rc;
+	free(held);
+	free(pool);
+	free(em.frame);
 	if (tx)
 		pio_tx_close(tx);
 	if (dump && pio_dump_close(dump))
 		die(EXIT_RESOURCE, "writing %s failed", wfile);
 	if (odump && pio_dump_close(odump))
 		die(EXIT_RESOURCE, "writing %s failed", origf);
-	free(frame);
 	free(fo.buf);
 	free(pkt);
 	free(payload);
