@@ -517,6 +517,49 @@ static void test_id_policies(void)
 	}
 }
 
+/* Hostile input: garbage and valid packets cut at every length or with a
+ * corrupted byte are refused with a reason or cut validly, never overread
+ * (each from an exact-size heap copy, for ASan). */
+static void test_hostile_input(void)
+{
+	struct frag_plan pl;
+	uint32_t unfrag;
+	unsigned refused = 0, met = 0;
+
+	frag_plan_init(&pl);
+	pl.max_size = 256;
+	for (unsigned iter = 0; iter < 300; iter++) {
+		size_t len = gen_packet(pktbuf, sizeof(pktbuf), (enum gen_chain)(iter % GEN_N_CHAINS),
+					(enum gen_l4)(iter % GEN_N_L4), rnd_in(0, 400), &unfrag);
+		size_t cut = iter % 3 == 0 ? rnd_in(0, (uint32_t)len) : len;
+		uint8_t *b = malloc(cut ? cut : 1);
+
+		memcpy(b, pktbuf, cut);
+		if (iter % 3 == 1 && cut > 0)
+			b[rnd_in(0, (uint32_t)cut - 1)] = (uint8_t)rnd();	/* corrupt one byte */
+		if (iter % 3 == 2)
+			for (size_t i = 0; i < cut; i++)
+				b[i] = (uint8_t)rnd();
+		out_reset(frag_out_need(b, cut));
+		if (frag_split(b, cut, &pl, &fo)) {
+			CHECK(fo.err[0] && !strstr(fo.err, "internal"));
+			refused++;
+		} else {
+			size_t sum = 0;
+			CHECK(fo.n >= 1 && fo.used <= fo.cap);
+			for (unsigned e = 0; e < fo.n; e++) {
+				CHECK(fo.piece[e].len <= 256 || !fo.fragmented);
+				sum += fo.piece[e].data_len;
+			}
+			CHECK_EQ(sum, cut - fo.unfrag_len);
+			met++;
+		}
+		free(b);
+	}
+	printf("# hostile input: %u cut, %u refused\n", met, refused);
+	CHECK(met > 0 && refused > 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -528,6 +571,7 @@ int main(int argc, char **argv)
 	RUN(test_impossible_plans);
 	RUN(test_property_valid_plans);
 	RUN(test_property_any_plan);
+	RUN(test_hostile_input);
 	free(obuf);
 	return t_done();
 }
