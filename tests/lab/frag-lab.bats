@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # frag-lab.bats - the fragmentation engine against the Linux kernel (RFC 8200
 # §4.5): fragments cut by core/frag under a matrix of plans, with and without
-# Hop-by-Hop and Destination Options, UDP and TCP with 20/32/40-octet headers,
+# Hop-by-Hop, Routing and Destination Options headers, UDP and TCP with
+# 20/32/40-octet headers,
 # sent by the AF_PACKET sender, must be reassembled and delivered by the
 # receiving kernel; and datagrams fragmented by scapy's fragment6 and by the
 # kernel itself must reassemble in core/reasm to the original bytes.
@@ -79,6 +80,11 @@ time.sleep(60)
 	lab_wait 10 grep -q ready "$LAB_BG_OUT"
 }
 
+# Extension chains: none, Hop-by-Hop (unfragmentable), Destination Options
+# (fragmentable without a Routing header), and a Routing header (Segments
+# Left 0) that makes the headers up to it unfragmentable (RFC 8200 §4.5).
+CHAINS=("" "--hbh" "--dstopts" "--hbh --dstopts" "--rthdr --dstopts" "--hbh --rthdr --dstopts")
+
 l4_args() {	# udp | tcp20 | tcp32 | tcp40
 	case $1 in
 	udp) echo "--proto udp --dport 7000" ;;
@@ -100,7 +106,7 @@ run_plan() {
 	start_udp_receiver
 	start_tcp_listener
 	lab_capture a a0 "$dir/synack.pcap" ip6 and tcp and src port 8080
-	for chain in "" "--hbh" "--dstopts" "--hbh --dstopts"; do
+	for chain in "${CHAINS[@]}"; do
 		for l4 in udp tcp20 tcp32 tcp40; do
 			sport=$((sport + 1))
 			hdr=$(l4_hdr "$l4")
@@ -139,7 +145,7 @@ run_plan() {
 	done
 	echo "# $name: ${#udp_ports[@]} UDP datagrams, ${#tcp_ports[@]} TCP SYNs sent; $(grep -c '^ok' "$UDP_OUT") delivered, $(grep -c . <<<"$synacks") SYN-ACKs" >&3
 	[ -z "$failures" ] || { echo "$failures" >&2; return 1; }
-	[ "${#udp_ports[@]}" -eq 4 ] && [ "${#tcp_ports[@]}" -eq 12 ]
+	[ "${#udp_ports[@]}" -eq "${#CHAINS[@]}" ] && [ "${#tcp_ports[@]}" -eq $((3 * ${#CHAINS[@]})) ]
 }
 
 @test "kernel reassembles: max size 1280" {
@@ -176,6 +182,32 @@ run_plan() {
 
 @test "kernel accepts atomic fragments (RFC 6946)" {
 	run_plan atomic 500 --atomic
+}
+
+@test "control: overlapping fragments (the seed's offset bug) are not delivered (RFC 5722)" {
+	local dir=$BATS_TEST_TMPDIR mac synacks
+	mac=$(lab_mac b b0)
+	start_udp_receiver
+	start_tcp_listener
+	lab_capture a a0 "$dir/synack.pcap" ip6 and tcp and src port 8080
+	local common=(-i a0 --dst-mac "$mac" --src 2001:db8:1::1 --dst 2001:db8:1::2 --max 576 --payload-len 2000)
+	lab_exec a "$V6FRAG" "${common[@]}" --proto udp --dport 7000 --sport 45001 --overlap
+	lab_exec a "$V6FRAG" "${common[@]}" --proto tcp --dport 8080 --sport 45002 --overlap
+	lab_exec a "$V6FRAG" "${common[@]}" --proto udp --dport 7000 --sport 45003
+	lab_exec a "$V6FRAG" "${common[@]}" --proto tcp --dport 8080 --sport 45004
+	lab_wait 5 grep -q "^ok 2000 45003" "$UDP_OUT"
+	sleep 0.5
+	lab_capture_stop "$dir/synack.pcap"
+	synacks=$(tcpdump -r "$dir/synack.pcap" -n 2>/dev/null | grep 'Flags \[S\.\]')
+	# (bats: a negated command never fails a test, so count instead)
+	[ "$(grep -c " 45001\$" "$UDP_OUT")" -eq 0 ]
+	grep -q "2001:db8:1::1\.45004: Flags \[S\.\]" <<<"$synacks"
+	[ "$(grep -c "2001:db8:1::1\.45002: Flags \[S\.\]" <<<"$synacks")" -eq 0 ]
+	# and core/reasm gives the same verdict
+	"$V6FRAG" --src 2001:db8:1::1 --dst 2001:db8:1::2 --max 576 --payload-len 2000 -w "$dir/ov.pcap" --overlap
+	run "$V6FRAG" --reassemble "$dir/ov.pcap"
+	echo "$output"
+	[[ $output == *"fragments 4 datagrams 0 discarded 3"* ]]
 }
 
 @test "an impossible plan is refused, nothing sent" {

@@ -7,11 +7,13 @@
  *   v6frag --src A --dst B [-i IF --dst-mac MAC] [-w FILE] [--orig FILE]
  *          [--proto udp|tcp] [--tcp-hlen 20|32|40] [--tcp-flags S|SA|PA..]
  *          [--sport N] [--dport N] [--seq N] [--payload-len N | --payload-file F]
- *          [--hbh] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]
+ *          [--hbh] [--rthdr] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]
  *          [--order in|reverse|random] [--id random|sequential|N] [--atomic]
- *          [--rfc7112] [--count N] [--interleave N] [--raw]
+ *          [--rfc7112] [--count N] [--interleave N] [--raw] [--overlap]
  *   v6frag --reassemble FILE [-w OUT] [--timeout SEC]
  *
+ * --overlap moves every fragment but the first 8 octets back (the seed's
+ * offset bug): a negative control that receivers must discard (RFC 5722).
  * --interleave N emits batches of N datagrams fragment-wise (the first
  * fragment of each, then the second...), so N datagrams are in progress at
  * once for the reassembler.  Sending prints one line per datagram: "id ID fragments N sizes S1,S2,...".
@@ -41,9 +43,9 @@ static void usage(int code)
 		"usage: v6frag --src A --dst B [-i IF --dst-mac MAC] [-w FILE] [--orig FILE]\n"
 		"              [--proto udp|tcp] [--tcp-hlen 20|32|40] [--tcp-flags S|SA|PA]\n"
 		"              [--sport N] [--dport N] [--seq N] [--payload-len N | --payload-file F]\n"
-		"              [--hbh] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]\n"
+		"              [--hbh] [--rthdr] [--dstopts] [--max N] [--first N] [--trailing N] [--min N]\n"
 		"              [--order in|reverse|random] [--id random|sequential|N] [--atomic]\n"
-		"              [--rfc7112] [--count N] [--interleave N] [--raw]\n"
+		"              [--rfc7112] [--count N] [--interleave N] [--raw] [--overlap]\n"
 		"       v6frag --reassemble FILE [-w OUT] [--timeout SEC]\n");
 	exit(code);
 }
@@ -142,6 +144,34 @@ static uint8_t tcp_flags_parse(const char *s)
 	return f;
 }
 
+/* Insert a 24-octet Routing header (experimental type 253, RFC 4727) with
+ * Segments Left 0 after the IPv6 header or the Hop-by-Hop header: a node
+ * ignores it and goes on (RFC 8200 §4.4), but it makes the headers before it
+ * the unfragmentable part (§4.5).  The final destination is unchanged, so is
+ * the transport checksum computed before. */
+static size_t insert_rthdr(uint8_t *pkt, size_t len, size_t cap, bool after_hbh)
+{
+	size_t at = after_hbh ? 48 : 40, nh_pos = after_hbh ? 40 : 6;
+	struct wcur w;
+	uint8_t rt[24] = { 0, 2, 253, 0 };
+	uint16_t plen = 0;
+	struct cur c;
+
+	if (len + 24 > cap)
+		die(EXIT_USAGE, "no room for a Routing header");
+	cur_init(&c, pkt, len);
+	cur_peek_u8(&c, nh_pos, &rt[0]);
+	cur_peek_be16(&c, 4, &plen);
+	rt[8] = 0x20; rt[9] = 0x01; rt[10] = 0x0d; rt[11] = 0xb8; rt[23] = 0x99;
+	memmove(pkt + at + 24, pkt + at, len - at);
+	wcur_init(&w, pkt, cap);
+	wcur_set_u8(&w, nh_pos, 43);
+	wcur_set_be16(&w, 4, (uint16_t)(plen + 24));
+	w.p = pkt + at;
+	wcur_bytes(&w, rt, sizeof(rt));
+	return len + 24;
+}
+
 struct emitter {
 	struct pio_tx *tx;
 	struct pio_dump *dump;
@@ -195,7 +225,7 @@ int main(int argc, char **argv)
 {
 	enum { O_SRC = 256, O_DST, O_DMAC, O_ORIG, O_PROTO, O_THLEN, O_TFLAGS, O_SPORT, O_DPORT, O_SEQ,
 	       O_PLEN, O_PFILE, O_HBH, O_DSTOPTS, O_MAX, O_FIRST, O_TRAIL, O_MIN, O_ORDER, O_ID,
-	       O_ATOMIC, O_7112, O_COUNT, O_RAW, O_REASM, O_TIMEOUT, O_INTERLEAVE };
+	       O_ATOMIC, O_7112, O_COUNT, O_RAW, O_REASM, O_TIMEOUT, O_INTERLEAVE, O_RTHDR, O_OVERLAP };
 	static const struct option lo[] = {
 		{ "interface", required_argument, 0, 'i' }, { "write", required_argument, 0, 'w' },
 		{ "src", required_argument, 0, O_SRC }, { "dst", required_argument, 0, O_DST },
@@ -204,7 +234,8 @@ int main(int argc, char **argv)
 		{ "tcp-flags", required_argument, 0, O_TFLAGS }, { "sport", required_argument, 0, O_SPORT },
 		{ "dport", required_argument, 0, O_DPORT }, { "seq", required_argument, 0, O_SEQ },
 		{ "payload-len", required_argument, 0, O_PLEN }, { "payload-file", required_argument, 0, O_PFILE },
-		{ "hbh", no_argument, 0, O_HBH }, { "dstopts", no_argument, 0, O_DSTOPTS },
+		{ "hbh", no_argument, 0, O_HBH }, { "rthdr", no_argument, 0, O_RTHDR },
+		{ "overlap", no_argument, 0, O_OVERLAP }, { "dstopts", no_argument, 0, O_DSTOPTS },
 		{ "max", required_argument, 0, O_MAX }, { "first", required_argument, 0, O_FIRST },
 		{ "trailing", required_argument, 0, O_TRAIL }, { "min", required_argument, 0, O_MIN },
 		{ "order", required_argument, 0, O_ORDER }, { "id", required_argument, 0, O_ID },
@@ -216,7 +247,7 @@ int main(int argc, char **argv)
 	};
 	const char *ifname = NULL, *wfile = NULL, *origf = NULL, *pfile = NULL, *reasm_in = NULL;
 	uint8_t src[16], dst[16], dmac[6] = { 0 }, smac[6] = { 0 };
-	bool have_src = false, have_dst = false, hbh = false, dstopts = false, tcp = false, raw = false;
+	bool have_src = false, have_dst = false, hbh = false, rthdr = false, overlap = false, dstopts = false, tcp = false, raw = false;
 	unsigned thlen = 20;
 	uint8_t tflags = TCPF_SYN;
 	uint16_t sport = 40000, dport = 9;
@@ -255,6 +286,8 @@ int main(int argc, char **argv)
 		case O_PLEN: plen = arg_uint("payload-len", optarg, 0, 65400); break;
 		case O_PFILE: pfile = optarg; break;
 		case O_HBH: hbh = true; break;
+		case O_RTHDR: rthdr = true; break;
+		case O_OVERLAP: overlap = true; break;
 		case O_DSTOPTS: dstopts = true; break;
 		case O_MAX: plan.max_size = (uint32_t)arg_uint("max", optarg, 0, 65575); break;
 		case O_FIRST: plan.first_size = (uint32_t)arg_uint("first", optarg, 0, 65535); break;
@@ -314,7 +347,7 @@ int main(int argc, char **argv)
 	}
 
 	/* the whole packet, checksummed before it is cut */
-	size_t cap = 40 + 16 + 60 + plen + 64, len;
+	size_t cap = 40 + 16 + 24 + 60 + plen + 64, len;
 	struct wcur w;
 	pkt = xmalloc(cap);
 	wcur_init(&w, pkt, cap);
@@ -337,6 +370,8 @@ int main(int argc, char **argv)
 	if (w.overflow || !build_ip_finish(&w, 0) || !build_l4_checksum(&w, 0))
 		die(EXIT_USAGE, "packet does not fit (payload %llu octets)", (unsigned long long)plen);
 	len = wcur_off(&w);
+	if (rthdr)
+		len = insert_rthdr(pkt, len, cap, hbh);
 
 	struct pio_tx *tx = NULL;
 	struct pio_dump *dump = NULL, *odump = NULL;
@@ -370,6 +405,14 @@ int main(int argc, char **argv)
 					       .ts_sec = (int64_t)(em.t_us / 1000000),
 					       .ts_nsec = (uint32_t)(em.t_us % 1000000) * 1000 };
 			pio_dump_write(odump, &o);
+		}
+		for (unsigned e = 0; overlap && e < fo.n; e++) {
+			struct wcur pw;
+			if (!fo.piece[e].frag_off)
+				continue;
+			wcur_init(&pw, fo.buf + fo.piece[e].off, fo.piece[e].len);
+			wcur_set_be16(&pw, fo.unfrag_len + 2,
+				      (uint16_t)((fo.piece[e].frag_off - 8) | fo.piece[e].more));
 		}
 		if (count <= 100) {
 			printf("id %u fragments %u sizes ", fo.id, fo.n);
