@@ -275,7 +275,7 @@ static int verify_sizes(struct frag_out *out, const struct frag_plan *plan, cons
 	}
 	if (sum != F)
 		return refuse(out, "internal error: fragments carry %u of %u octets", sum, F);
-	if (n > 1 && n < plan->min_frags)
+	if (n < plan->min_frags)
 		return refuse(out, "internal error: %u fragments, minimum %u", n, plan->min_frags);
 	if (plan->trailing && (n != 2 || d[1] != plan->trailing))
 		return refuse(out, "internal error: trailing fragment not as planned");
