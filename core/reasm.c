@@ -41,6 +41,7 @@ struct dgram {
 	uint8_t src[16], dst[16];
 	uint32_t id;
 	bool dead;		/* discarded; later fragments dropped until the timeout */
+	bool zombie;		/* timed out, found by reasm_add: reported by the next reasm_expire */
 	enum reasm_reason dead_reason;
 	bool have_last, chain_incomplete;
 	uint32_t total;		/* fragmentable octets, once the last fragment is known */
@@ -67,7 +68,7 @@ struct reasm {
 	struct dgram **tab;
 	struct srcent **stab;
 	size_t mask;
-	struct dlist live, dead;
+	struct dlist live, dead, zombies;
 	uint64_t seed;		/* keyed hash: crafted IDs cannot pile into one chain */
 	size_t bytes;
 	struct reasm_stats st;
@@ -249,8 +250,9 @@ static void release_data(struct reasm *r, struct dgram *d)
 
 static void dgram_destroy(struct reasm *r, struct dgram *d)
 {
-	hash_unlink(r, d);
-	list_unlink(d->dead ? &r->dead : &r->live, d);
+	if (!d->zombie)
+		hash_unlink(r, d);
+	list_unlink(d->dead ? &r->dead : d->zombie ? &r->zombies : &r->live, d);
 	release_data(r, d);
 	free(d);
 }
@@ -329,8 +331,13 @@ size_t reasm_expire(struct reasm *r, uint64_t now_us, bool flush_all,
 {
 	size_t n = 0;
 
-	while (r->live.oldest && (flush_all || expired(r, r->live.oldest, now_us))) {
-		struct dgram *d = r->live.oldest;
+	for (;;) {
+		struct dgram *d = r->zombies.oldest;
+
+		if (!d && r->live.oldest && (flush_all || expired(r, r->live.oldest, now_us)))
+			d = r->live.oldest;
+		if (!d)
+			break;
 		struct reasm_result res = { .reason = REASM_TIMEOUT };
 
 		fill_tags(r, d, false, 0, &res);
@@ -363,6 +370,8 @@ void reasm_free(struct reasm *r)
 		dgram_destroy(r, r->live.oldest);
 	while (r->dead.oldest)
 		dgram_destroy(r, r->dead.oldest);
+	while (r->zombies.oldest)
+		dgram_destroy(r, r->zombies.oldest);
 	free(r->tab);
 	free(r->stab);
 	free(r->out);
@@ -485,9 +494,12 @@ enum reasm_status reasm_add(struct reasm *r, const struct pkt *p, unsigned ip_in
 		    !memcmp(d->src, ip->src, 16) && !memcmp(d->dst, ip->dst, 16))
 			break;
 	if (d && !d->dead && expired(r, d, now_us)) {
-		/* the caller has not expired it yet: its time is over all the same */
-		r->st.reason[REASM_TIMEOUT] += d->nfr;
-		dgram_destroy(r, d);
+		/* The caller has not expired it at this packet time yet: its time
+		 * is over all the same, and its tags go to the next reasm_expire. */
+		hash_unlink(r, d);
+		list_unlink(&r->live, d);
+		d->zombie = true;
+		list_push(&r->zombies, d);
 		d = NULL;
 	}
 	if (d && d->dead)

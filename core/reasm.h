@@ -14,6 +14,10 @@
  *    must be discarded"); out->tags = { tag }.
  *  - stats.reason[] counts fragments dropped for each reason, except
  *    REASM_INCOMPLETE_CHAIN, which counts datagrams reported.
+ *  - A datagram that reasm_add finds past its timeout (the caller had not
+ *    expired it at that packet time yet) is set aside and reported, with
+ *    its tags, by the next reasm_expire call whatever its now_us; the
+ *    fragment that found it starts a new datagram.
  */
 #ifndef V6_REASM_H
 #define V6_REASM_H

@@ -194,17 +194,29 @@ static void test_missing_and_timeout(void)
 	/* missing last */
 	CHECK_EQ(add6(r, 2, 0, 64, true, 10 * SEC, 3, &res), REASM_HELD);
 	CHECK_EQ(add6(r, 2, 64, 64, true, 10 * SEC, 4, &res), REASM_HELD);
-	CHECK_EQ(reasm_expire(r, 59 * SEC, false, on_expire, &e), 0);
-	CHECK_EQ(reasm_expire(r, 60 * SEC, false, on_expire, &e), 1);	/* packet time, not wall time */
+	size_t n;
+	n = reasm_expire(r, 59 * SEC, false, on_expire, &e);
+	CHECK_EQ(n, 0);
+	n = reasm_expire(r, 60 * SEC, false, on_expire, &e);	/* packet time, not wall time */
+	CHECK_EQ(n, 1);
 	CHECK_EQ(e.tags, 2);
 	CHECK_EQ(e.reason, REASM_TIMEOUT);
-	/* the late last fragment of datagram 2 arrives after its timeout: a new, incomplete datagram */
+	/* The late last fragment of datagram 2 arrives after its timeout, before
+	 * the caller expired it: datagram 2 is set aside for the next
+	 * reasm_expire (tags kept), the fragment starts a new datagram. */
 	CHECK_EQ(add6(r, 2, 128, 10, false, 71 * SEC, 5, &res), REASM_HELD);
+	reasm_get_stats(r, &st);
+	CHECK_EQ(st.in_progress, 1);
+	n = reasm_expire(r, 0, false, on_expire, &e);	/* whatever the time */
+	CHECK_EQ(n, 1);
+	CHECK_EQ(e.n, 2);
+	CHECK_EQ(e.tags, 4);
 	reasm_get_stats(r, &st);
 	CHECK_EQ(st.reason[REASM_TIMEOUT], 4);
 	CHECK_EQ(st.in_progress, 1);
-	CHECK_EQ(reasm_expire(r, 0, true, on_expire, &e), 1);
-	CHECK_EQ(e.n, 2);
+	n = reasm_expire(r, 0, true, on_expire, &e);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(e.n, 3);
 	reasm_get_stats(r, &st);
 	CHECK_EQ(st.in_progress, 0);
 	CHECK_EQ(st.bytes_held, 0);
