@@ -216,7 +216,7 @@ static void handle(struct relay_app *app, int dlt, const struct pio_frame *f, ui
 	}
 	relay_stats_count(&app->stats, &app->table, &r);
 	if (app->log_packets)
-		relay_emit_packet(&r, &app->table, tx ? now_wall_us() : pio_frame_us(f));
+		relay_emit_packet(&r, &app->table, pio_frame_us(f));
 	else if (r.action == RELAY_DROP && v6_verbosity > 0)
 		debugmsg("drop %s: %s", relay_reason_name(r.reason), r.why ? r.why : "");
 }
@@ -313,7 +313,8 @@ int relay_6in4_main(int argc, char **argv)
 			die_usage("unknown option");
 		}
 	}
-	em_init(json, stdout);
+	/* "-w -" owns stdout: records go to stderr then */
+	em_init(json, wfile && !strcmp(wfile, "-") ? stderr : stdout);
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!iface && !rfile)
@@ -396,11 +397,6 @@ int relay_6in4_main(int argc, char **argv)
 		sock41 = relay_sock41_open();
 		if (sock41 < 0)
 			die(EXIT_RESOURCE, "raw IPv4 protocol-41 socket: %s", strerror(-sock41));
-		if (has_gw) {
-			/* outbound frames go straight to the gateway's MAC on IFACE */
-			close(sock41);
-			sock41 = -1;
-		}
 		if (wfile)
 			dump = pio_dump_open(wfile, V6_DLT_EN10MB, PIO_SNAPLEN, 0);
 		if (pw)
@@ -451,7 +447,9 @@ int relay_6in4_main(int argc, char **argv)
 				}
 				if (got == 0)
 					break;
-				handle(&app, pio_dlt(in), &f, out, tx, sock41, dump);
+				/* with --gateway-mac, outbound frames go straight to
+				 * that MAC on IFACE, not through the kernel */
+				handle(&app, pio_dlt(in), &f, out, tx, has_gw ? -1 : sock41, dump);
 			}
 		}
 	}

@@ -417,7 +417,7 @@ static void outbound(const struct relay_cfg *cfg, const struct relay_table *t, c
 	memcpy(r->inner_dst, in->dst, 16);
 	if (in->verdict == PKT_UNSUPPORTED)
 		return drop(r, RR_BAD_INNER_HEADER, in->why);
-	if (in->avail < in->tot_len) {
+	if (in->hlen != 40 || in->avail < in->tot_len) {
 		if (p->caplen < p->wirelen)
 			return drop(r, RR_TRUNCATED, "capture shorter than the IPv6 packet");
 		return drop(r, RR_TRUNCATED, "frame shorter than the IPv6 payload length");

@@ -230,3 +230,9 @@ sys.exit(0 if a == b and len(a) == 3 else 1)' "$FIX/in.pcap" "$TMP/out.pcap"
 	run "$V6KIT" --options 6in4-relay
 	[[ $output == *"--tunnel-server="* && $output == *"--outbound"* && $output == *"--table="* ]]
 }
+
+@test "offline: -w - writes the pcap to stdout and the records to stderr" {
+	"${R[@]}" "${BASE[@]}" -w - --json >"$TMP/stdout.pcap" 2>"$TMP/stderr"
+	[ "$(tshark -r "$TMP/stdout.pcap" 2>/dev/null | wc -l)" -eq 5 ]
+	[ "$(grep '"type":"summary"' "$TMP/stderr" | jq -c .relayed)" = '{"2001:db8:1::a":3,"2001:db8:1::b":2}' ]
+}

@@ -489,6 +489,66 @@ static void test_stats_reload(void)
 	relay_table_free(&t2);
 }
 
+/* Random corruption of valid frames: whatever comes out is well-formed (a
+ * relayed 6in4 frame always has a valid IPv4 checksum), nothing is read out
+ * of bounds (ASan), every result is one of the three actions. */
+static void test_mutations(void)
+{
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_out r;
+	struct relay_allow allow;
+	uint8_t servers[1][4], base[3][256], f[256];
+	size_t len[3];
+	uint32_t seed = 12345;
+	char err[64];
+	struct wcur w;
+
+	table_ab(&t);
+	cfg_basic(&c);
+	memcpy(servers[0], TS4, 4);
+	c.servers = (const uint8_t (*)[4])servers;
+	c.n_servers = 1;
+	c.outbound = true;
+	relay_allow_parse("tcp/80", &allow, err, sizeof(err));
+	len[0] = mk6in4(base[0], sizeof(base[0]), &(struct mk){ 0 });
+	len[1] = mk6in4(base[1], sizeof(base[1]), &(struct mk){ .idst = B6, .dport = 80 });
+	wcur_init(&w, base[2], sizeof(base[2]));
+	build_eth(&w, RMAC, BMAC, BUILD_NO_VLAN, 0x86dd);
+	build_ip6(&w, B6, TS6, 58, 64, 0, 0, 0);
+	build_icmp6_echo(&w, 129, 7, 1, "abcdefgh", 8);
+	build_ip_finish(&w, 14);
+	len[2] = wcur_off(&w);
+
+	for (int i = 0; i < 30000; i++) {
+		int k = i % 3, flips;
+		size_t n = len[k];
+
+		memcpy(f, base[k], n);
+		seed = seed * 1103515245u + 12345u;
+		flips = 1 + (int)(seed >> 28) % 4;
+		for (int j = 0; j < flips; j++) {
+			seed = seed * 1103515245u + 12345u;
+			f[(seed >> 8) % n] ^= (uint8_t)(1u << ((seed >> 4) & 7));
+		}
+		seed = seed * 1103515245u + 12345u;
+		if (seed >> 29 == 0)
+			n = (seed >> 8) % n;
+		c.n_allow = (i & 4) ? 1 : 0;
+		c.allow = &allow;
+		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, out, &r);
+		CHECK(r.action == RELAY_IGNORE || r.action == RELAY_DROP || r.action == RELAY_SEND);
+		if (r.action == RELAY_DROP)
+			CHECK(r.reason < RR_COUNT);
+		if (r.action == RELAY_SEND) {
+			CHECKF(r.len >= 14 + 40 && r.len <= n + 20, "i %d kind %d len %zu n %zu", i, r.kind, r.len, n);
+			if (r.kind != RELAY_KIND_RAW)
+				CHECKF(csum_buf(out + 14, (size_t)(out[14] & 15) * 4) == 0, "iteration %d", i);
+		}
+	}
+	relay_table_free(&t);
+}
+
 int main(void)
 {
 	addrs();
@@ -502,5 +562,6 @@ int main(void)
 	RUN(test_truncations);
 	RUN(test_outbound);
 	RUN(test_stats_reload);
+	RUN(test_mutations);
 	return t_done();
 }
