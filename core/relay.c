@@ -60,7 +60,50 @@ void relay_table_init(struct relay_table *t)
 void relay_table_free(struct relay_table *t)
 {
 	free(t->d);
+	free(t->hash);
+	free(t->pfx);
 	relay_table_init(t);
+}
+
+static size_t addr_hash(const uint8_t a[16], size_t size)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 32) & (size_t)(size - 1);
+}
+
+static void hash_insert(struct relay_table *t, size_t i)
+{
+	size_t h = addr_hash(t->d[i].v6.addr.a, t->hash_size);
+
+	while (t->hash[h] >= 0)
+		h = (h + 1) & (t->hash_size - 1);
+	t->hash[h] = (int32_t)i;
+}
+
+/* Index the new last entry: its own slot in the hash or the prefix list. */
+static void index_entry(struct relay_table *t)
+{
+	size_t i = t->n - 1;
+
+	if (t->d[i].v6.len < 128) {
+		t->pfx = xrealloc(t->pfx, (t->n_pfx + 1) * sizeof(*t->pfx));
+		t->pfx[t->n_pfx++] = (uint32_t)i;
+		return;
+	}
+	if (t->hash_size <= 2 * t->n) {
+		free(t->hash);
+		t->hash_size = t->hash_size ? t->hash_size * 4 : 64;
+		t->hash = xmalloc(t->hash_size * sizeof(*t->hash));
+		memset(t->hash, 0xff, t->hash_size * sizeof(*t->hash));
+		for (size_t j = 0; j < t->n; j++)
+			if (t->d[j].v6.len == 128)
+				hash_insert(t, j);
+		return;
+	}
+	hash_insert(t, i);
 }
 
 static bool errf(char *err, size_t errlen, const char *fmt, ...) V6_PRINTF(3, 4);
@@ -144,6 +187,7 @@ bool relay_table_add_line(struct relay_table *t, const char *line, unsigned line
 		t->d = xrealloc(t->d, t->cap * sizeof(*t->d));
 	}
 	t->d[t->n++] = d;
+	index_entry(t);
 	return true;
 }
 
@@ -175,19 +219,27 @@ bool relay_table_load(struct relay_table *t, const char *path, char *err, size_t
 
 static bool prefix6_has(const struct v6_prefix *p, const uint8_t a[16])
 {
-	struct v6_addr x = { .family = 6 };
+	unsigned full = p->len / 8, rest = p->len % 8;
 
-	memcpy(x.a, a, 16);
-	return prefix_match(p, &x);
+	if (memcmp(p->addr.a, a, full))
+		return false;
+	return !rest || !((p->addr.a[full] ^ a[full]) & (uint8_t)(0xff00 >> rest));
 }
 
 int relay_table_lookup(const struct relay_table *t, const uint8_t dst[16])
 {
 	int best = -1;
 
-	for (size_t i = 0; i < t->n; i++)
+	if (t->hash_size) {
+		for (size_t h = addr_hash(dst, t->hash_size); t->hash[h] >= 0; h = (h + 1) & (t->hash_size - 1))
+			if (!memcmp(t->d[t->hash[h]].v6.addr.a, dst, 16))
+				return t->hash[h];
+	}
+	for (size_t k = 0; k < t->n_pfx; k++) {
+		size_t i = t->pfx[k];
 		if (prefix6_has(&t->d[i].v6, dst) && (best < 0 || t->d[i].v6.len > t->d[best].v6.len))
 			best = (int)i;
+	}
 	return best;
 }
 

@@ -53,6 +53,12 @@ struct relay_dest {
 struct relay_table {
 	struct relay_dest *d;
 	size_t n, cap;
+	/* Exact (/128) entries are found through an open-addressing hash of
+	 * entry indexes (-1 = empty); shorter prefixes by a scan of `pfx`. */
+	int32_t *hash;
+	size_t hash_size;		/* power of two, > 2 * n */
+	uint32_t *pfx;
+	size_t n_pfx;
 };
 
 /* One --allow PROTO[/PORTS]: ports are TCP/UDP destination ports, for

@@ -176,6 +176,37 @@ static void test_table_file(void)
 	CHECKF(strstr(err, "No such file"), "%s", err);
 }
 
+/* 2000 exact entries (hash, grown several times) beside prefixes (scan). */
+static void test_table_many(void)
+{
+	struct relay_table t;
+	char line[128], err[128];
+	uint8_t a[16];
+
+	relay_table_init(&t);
+	CHECK(relay_table_add_line(&t, "2001:db8:7::/48 192.0.2.1 02:00:00:00:00:01 raw", 1, err, sizeof(err)));
+	for (unsigned i = 0; i < 2000; i++) {
+		snprintf(line, sizeof(line), "2001:db8:7::%x 192.0.2.2 02:00:00:00:%02x:%02x", i, i >> 8, i & 0xff);
+		CHECK(relay_table_add_line(&t, line, i + 2, err, sizeof(err)));
+	}
+	CHECK(relay_table_add_line(&t, "2001:db8:7:1::/64 192.0.2.3 02:00:00:00:00:03 raw", 9999, err, sizeof(err)));
+	CHECK_EQ(t.n, 2002);
+	for (unsigned i = 0; i < 2000; i++) {
+		snprintf(line, sizeof(line), "2001:db8:7::%x", i);
+		parse_ip6(line, a, err);
+		CHECKF(relay_table_lookup(&t, a) == (int)i + 1, "%s", line);
+	}
+	parse_ip6("2001:db8:7::ffff", a, err);
+	CHECK_EQ(relay_table_lookup(&t, a), 0);		/* the /48 */
+	parse_ip6("2001:db8:7:1::5", a, err);
+	CHECK_EQ(relay_table_lookup(&t, a), 2001);	/* the /64 beats the /48 */
+	parse_ip6("2001:db8:8::1", a, err);
+	CHECK_EQ(relay_table_lookup(&t, a), -1);
+	CHECK(!relay_table_add_line(&t, "2001:db8:7::7cf 192.0.2.2 02:00:00:00:00:09", 1, err, sizeof(err)));
+	CHECKF(strstr(err, "first on line 2001"), "%s", err);
+	relay_table_free(&t);
+}
+
 static void test_allow_parse(void)
 {
 	struct relay_allow *a = malloc(sizeof(*a));
@@ -555,6 +586,7 @@ int main(void)
 	em_init(true, stdout);
 	RUN(test_table_lines);
 	RUN(test_table_file);
+	RUN(test_table_many);
 	RUN(test_allow_parse);
 	RUN(test_relay_6in4);
 	RUN(test_relay_raw);
