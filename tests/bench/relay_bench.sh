@@ -56,7 +56,7 @@ rx() { lab_exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # offer NS IF PCAP -> "offered_pps elapsed_s" (tcpreplay's own figures)
 offer() {
 	local out
-	out=$(lab_exec "$1" timeout $((SECS + 5)) tcpreplay -q -i "$2" --topspeed --duration="$SECS" \
+	out=$(lab_exec "$1" timeout $((SECS + 5)) tcpreplay -q -K -i "$2" --topspeed --duration="$SECS" \
 		--loop=0 "$3" 2>&1)
 	awk '/Rated:/ { for (i = 1; i <= NF; i++) if ($i ~ /pps/) pps = $(i - 1) }
 	     /Actual:/ { for (i = 1; i <= NF; i++) if ($i == "seconds") s = $(i - 1) }
@@ -96,4 +96,6 @@ BEGIN {
 	printf "  kernel IPv6 forwarding (veth -> veth): offered %10.0f pps, delivered %10.0f pps\n", ko, kp
 	printf "  v6kit 6in4-relay (6in4 mode)         : offered %10.0f pps, delivered %10.0f pps (relayed %d)\n", ro, rp, rl
 	printf "  ratio relay/kernel (delivered)       : %.2f\n", (kp > 0 ? rp / kp : 0)
+	printf "  (veth forwarding runs in the sender'"'"'s context, so the kernel figure shares\n"
+	printf "   tcpreplay'"'"'s CPU; the relay runs on its own.  On a loaded machine both vary.)\n"
 }'
