@@ -190,6 +190,15 @@ static void drop_privileges(const struct passwd *pw)
 		die(EXIT_RESOURCE, "privileges could be regained after dropping them");
 }
 
+static void emit_stats(struct relay_app *app, struct pio_in *in, const char *type)
+{
+	uint64_t received, dropped;
+
+	if (pio_stats(in, &received, &dropped) == 0)
+		app->stats.capture_dropped = dropped;
+	relay_emit_stats(&app->stats, type, (now_mono_us() - app->started_us) / 1e6);
+}
+
 static void handle(struct relay_app *app, int dlt, const struct pio_frame *f, uint8_t *out,
 		   struct pio_tx *tx, int sock41, struct pio_dump *dump)
 {
@@ -430,10 +439,10 @@ int relay_6in4_main(int argc, char **argv)
 			}
 			if (sig_stats) {
 				sig_stats = 0;
-				relay_emit_stats(&app.stats, "stats", (now_mono_us() - app.started_us) / 1e6);
+				emit_stats(&app, in, "stats");
 			}
 			if (next_stats_us && now_mono_us() >= next_stats_us) {
-				relay_emit_stats(&app.stats, "stats", (now_mono_us() - app.started_us) / 1e6);
+				emit_stats(&app, in, "stats");
 				next_stats_us += (uint64_t)(stats_every * 1e6);
 			}
 			/* Drain what is ready, bounded so signals stay responsive. */
@@ -454,7 +463,7 @@ int relay_6in4_main(int argc, char **argv)
 		}
 	}
 
-	relay_emit_stats(&app.stats, "summary", (now_mono_us() - app.started_us) / 1e6);
+	emit_stats(&app, in, "summary");
 	if (dump && pio_dump_close(dump) < 0) {
 		warnmsg("%s: write failed", wfile);
 		rc = EXIT_FAIL;

@@ -111,6 +111,7 @@ struct relay_stats {
 	uint64_t ignored;
 	uint64_t outbound;
 	uint64_t send_errors;
+	uint64_t capture_dropped;	/* live: dropped by the kernel/interface before we saw them */
 	uint64_t dropped[RR_COUNT];
 	struct relay_stat_dest {
 		char key[52];
@@ -159,7 +160,7 @@ void relay_stats_bind(struct relay_stats *s, struct relay_table *t);
 /* Count one relay_process() result (call after relay_stats_bind). */
 void relay_stats_count(struct relay_stats *s, const struct relay_table *t, const struct relay_out *r);
 /* "summary" or "stats" record: packets, relayed {dest: n}, outbound,
- * dropped {reason: n}, ignored, send_errors, elapsed_s. */
+ * dropped {reason: n}, ignored, send_errors, capture_dropped, elapsed_s. */
 void relay_emit_stats(const struct relay_stats *s, const char *type, double elapsed_s);
 /* "relay" or "drop" record for one packet (--log-packets). */
 void relay_emit_packet(const struct relay_out *r, const struct relay_table *t, uint64_t wall_us);

@@ -84,17 +84,18 @@ lab_wait 5 grep -q '"type":"summary"' "$RELAY_OUT" || die "no relay summary"
 summary=$(grep '"type":"summary"' "$RELAY_OUT")
 relayed=$(sed -n 's/.*"relayed":{"2001:db8:1::a":\([0-9]*\)}.*/\1/p' <<<"$summary")
 send_err=$(sed -n 's/.*"send_errors":\([0-9]*\).*/\1/p' <<<"$summary")
+cap_drop=$(sed -n 's/.*"capture_dropped":\([0-9]*\).*/\1/p' <<<"$summary")
 [ -n "$relayed" ] || die "relay summary without the destination: $summary"
 [ "${send_err:-0}" -eq 0 ] || echo "# relay send errors: $send_err"
 # The frames counted on h0 must be the relay's: never more than it says it relayed.
 [ "$r_got" -le $((relayed + 50)) ] || die "h0 received $r_got frames, the relay says $relayed"
 
-awk -v ko="$k_off" -v ks="$k_secs" -v kg="$k_got" -v ro="$r_off" -v rs="$r_secs" -v rg="$r_got" -v rl="$relayed" '
+awk -v cd="${cap_drop:-0}" -v ko="$k_off" -v ks="$k_secs" -v kg="$k_got" -v ro="$r_off" -v rs="$r_secs" -v rg="$r_got" -v rl="$relayed" '
 BEGIN {
 	kp = ks > 0 ? kg / ks : 0; rp = rs > 0 ? rg / rs : 0
 	printf "relay_bench: 100-octet frames, %.1f s per path\n", ks
 	printf "  kernel IPv6 forwarding (veth -> veth): offered %10.0f pps, delivered %10.0f pps\n", ko, kp
-	printf "  v6kit 6in4-relay (6in4 mode)         : offered %10.0f pps, delivered %10.0f pps (relayed %d)\n", ro, rp, rl
+	printf "  v6kit 6in4-relay (6in4 mode)         : offered %10.0f pps, delivered %10.0f pps (relayed %d, %d not captured)\n", ro, rp, rl, cd
 	printf "  ratio relay/kernel (delivered)       : %.2f\n", (kp > 0 ? rp / kp : 0)
 	printf "  (veth forwarding runs in the sender'"'"'s context, so the kernel figure shares\n"
 	printf "   tcpreplay'"'"'s CPU; the relay runs on its own.  On a loaded machine both vary.)\n"
