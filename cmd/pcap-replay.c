@@ -16,6 +16,7 @@
 #include "args.h"
 #include "capfile.h"
 #include "emit.h"
+#include "frag.h"
 #include "pace.h"
 #include "pio.h"
 #include "pkt.h"
@@ -46,6 +47,7 @@ static const char usage_text[] =
 	"      --dst-mac MAC       set the Ethernet destination (alias --enet-dmac)\n"
 	"      --src-ip OLD=NEW    map source addresses or prefixes (repeatable)\n"
 	"      --dst-ip OLD=NEW    map destination addresses or prefixes (repeatable)\n"
+	"      --fragment SIZE     cut IPv6 packets longer than SIZE octets into fragments\n"
 	"      --mtu N             skip (and count) packets whose IP packet exceeds N octets\n"
 	"Transmission:\n"
 	"      --tx-method M       auto, ring (PACKET_MMAP), mmsg (sendmmsg), packet, pcap\n"
@@ -60,7 +62,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_DURATION = 256, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
-	OPT_MTU, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
+	OPT_MTU, OPT_FRAGMENT, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
 };
 
 const struct option pcap_replay_longopts[] = {
@@ -83,6 +85,7 @@ const struct option pcap_replay_longopts[] = {
 	{ "enet-dmac", required_argument, NULL, OPT_DST_MAC },
 	{ "src-ip", required_argument, NULL, OPT_SRC_IP },
 	{ "dst-ip", required_argument, NULL, OPT_DST_IP },
+	{ "fragment", required_argument, NULL, OPT_FRAGMENT },
 	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "tx-method", required_argument, NULL, OPT_TX_METHOD },
 	{ "no-bypass", no_argument, NULL, OPT_NO_BYPASS },
@@ -124,6 +127,12 @@ struct replay {
 	uint64_t duration_ns;		/* 0 = none */
 	bool preload, progress;
 	uint32_t mtu;			/* 0 = none */
+	uint32_t frag_size;		/* --fragment: 0 = none */
+	struct frag_plan plan;
+	struct frag_out *fout;
+	uint8_t *fbuf;			/* fragments, back to back */
+	size_t fbuf_cap;
+	uint8_t *work2;			/* one fragment behind its link header */
 	struct rewrite_cfg rw;
 	enum txfast_method method;
 	unsigned txflags;
@@ -153,6 +162,7 @@ struct replay {
 	uint64_t emitted;		/* frames handed to the outputs (--limit) */
 	uint64_t read, packets, bytes, failed, written, rewritten, skipped_mtu;
 	uint64_t short_frames, truncated, pass;
+	uint64_t fragmented, fragments, unfragmentable;
 	uint64_t dump_failed;
 	bool interrupted;
 };
@@ -358,6 +368,76 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 	}
 }
 
+/* --mtu: is the frame's IP packet (at its length on the wire) too long? */
+static bool over_mtu(struct replay *r, const struct pkt *p, uint32_t len, uint32_t wirelen)
+{
+	uint32_t l2 = p->l2_len < len ? p->l2_len : len;
+
+	if ((wirelen > len ? wirelen : len) - l2 <= r->mtu)
+		return false;
+	r->skipped_mtu++;
+	return true;
+}
+
+/* --fragment: cut the IPv6 packet that follows the link header with the
+ * core fragmenter and send each fragment behind a copy of that header.
+ * False when the frame goes out as it is: not IPv6, short enough, or not
+ * cuttable (counted, the first reason reported). */
+static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
+		     const struct pkt *p, uint64_t ts_ns)
+{
+	const struct pkt_ip *ip = p->n_ip ? &p->ip[0] : NULL;
+	const uint8_t *l2, *pkt6;
+	struct cur fc, all;
+	size_t need;
+
+	if (!ip || ip->version != 6 || ip->off != p->l2_len || ip->tot_len <= r->frag_size)
+		return false;
+	cur_init(&fc, frame, len);
+	l2 = cur_take(&fc, ip->off);
+	pkt6 = cur_take(&fc, ip->tot_len);
+	if (!l2 || !pkt6 || ip->frag) {
+		if (!r->unfragmentable++)
+			warnmsg("frame %llu: %s; sent as it is", (unsigned long long)r->read,
+				ip->frag ? "already a fragment" : "IPv6 packet not wholly captured");
+		return false;
+	}
+	need = frag_out_need(pkt6, ip->tot_len);
+	if (need > r->fbuf_cap) {
+		free(r->fbuf);
+		r->fbuf_cap = need;
+		r->fbuf = xmalloc(need);
+	}
+	r->fout->buf = r->fbuf;
+	r->fout->cap = r->fbuf_cap;
+	if (frag_split(pkt6, ip->tot_len, &r->plan, r->fout) < 0) {
+		if (!r->unfragmentable++)
+			warnmsg("frame %llu: cannot fragment: %s; sent as it is",
+				(unsigned long long)r->read, r->fout->err);
+		return false;
+	}
+	r->fragmented++;
+	cur_init(&all, r->fbuf, r->fout->used);
+	for (unsigned i = 0; i < r->fout->n && !(r->limit && r->emitted >= r->limit); i++) {
+		const struct frag_piece *pc = &r->fout->piece[i];
+		struct cur piece;
+		struct wcur w;
+
+		cur_window(&all, pc->off, pc->len, &piece);
+		wcur_init(&w, r->work2, PIO_SNAPLEN);
+		wcur_bytes(&w, l2, ip->off);
+		if (!wcur_from(&w, &piece, pc->len))
+			continue;
+		if (r->mtu && pc->len > r->mtu) {
+			r->skipped_mtu++;
+			continue;
+		}
+		r->fragments++;
+		emit_frame(r, r->work2, (uint32_t)wcur_off(&w), (uint32_t)wcur_off(&w), ts_ns);
+	}
+	return true;
+}
+
 /* One frame of input: rewrite, check, send. */
 static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 {
@@ -387,17 +467,12 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 		parsed = true;
 		frame = r->work;
 	}
-	if (r->mtu) {
-		if (!parsed)
-			pkt_parse(&p, r->dlt, frame, len, f->wirelen);
-		uint32_t l2 = p.l2_len < len ? p.l2_len : len;
-		uint32_t ip_len = (f->wirelen > len ? f->wirelen : len) - l2;
-
-		if (ip_len > r->mtu) {
-			r->skipped_mtu++;
-			return;
-		}
-	}
+	if ((r->mtu || r->frag_size) && !parsed)
+		pkt_parse(&p, r->dlt, frame, len, f->wirelen);
+	if (r->frag_size && fragment(r, frame, len, &p, ts_ns))
+		return;
+	if (r->mtu && over_mtu(r, &p, len, f->wirelen))
+		return;
 	emit_frame(r, frame, len, f->wirelen, ts_ns);
 }
 
@@ -546,6 +621,11 @@ static void summary(struct replay *r, double elapsed)
 	em_u64(EM_ANY, "rewritten", ", %llu rewritten", r->rewritten);
 	em_u64(EM_ANY, "skipped_mtu", ", %llu over --mtu skipped", r->skipped_mtu);
 	em_u64(EM_ANY, "short_frames", ", %llu shorter than on the wire", r->short_frames);
+	if (r->frag_size) {
+		em_u64(EM_ANY, "fragmented", "\nfragmented %llu packets", r->fragmented);
+		em_u64(EM_ANY, "fragments", " into %llu fragments", r->fragments);
+		em_u64(EM_ANY, "unfragmentable", ", %llu could not be cut", r->unfragmentable);
+	}
 	if (r->tx) {
 		em_str(EM_ANY, "tx_method", "\ntransmit: %s", txfast_method_name(txfast_method(r->tx)));
 		em_bool(EM_JSON, "qdisc_bypass", NULL, txfast_bypass(r->tx));
@@ -616,6 +696,10 @@ int pcap_replay_main(int argc, char **argv)
 		case OPT_SRC_IP: add_map(r.rw.src, &r.rw.n_src, "src-ip", optarg); break;
 		case OPT_DST_IP: add_map(r.rw.dst, &r.rw.n_dst, "dst-ip", optarg); break;
 		case OPT_MTU: r.mtu = (uint32_t)arg_uint("mtu", optarg, 68, 65535); break;
+		case OPT_FRAGMENT:
+			/* 40 header + 8 Fragment header + 8 octets of data at least */
+			r.frag_size = (uint32_t)arg_uint("fragment", optarg, 56, 65535);
+			break;
 		case OPT_TX_METHOD: {
 			int m = txfast_method_parse(optarg);
 
@@ -659,6 +743,12 @@ int pcap_replay_main(int argc, char **argv)
 		r.est_total += (uint64_t)r.in[i].size;
 	r.progress = !no_progress && isatty(STDERR_FILENO) && v6_verbosity >= 0;
 	r.work = xmalloc(PIO_SNAPLEN);
+	if (r.frag_size) {
+		frag_plan_init(&r.plan);
+		r.plan.max_size = r.frag_size;
+		r.fout = xcalloc(1, sizeof(*r.fout));
+		r.work2 = xmalloc(PIO_SNAPLEN);
+	}
 	open_outputs(&r);
 
 	sigaction(SIGINT, &sa, NULL);
@@ -709,6 +799,9 @@ int pcap_replay_main(int argc, char **argv)
 	if (r.tx)
 		txfast_close(r.tx);
 	free(r.work);
+	free(r.work2);
+	free(r.fout);
+	free(r.fbuf);
 	free(r.arena);
 	free(r.frames);
 	free(r.in);

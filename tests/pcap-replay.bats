@@ -303,3 +303,32 @@ for _ in range((1 << 30) // len(rec) + 1):
 	[ "$n" -gt 10 ] && [ "$n" -lt 10000 ]
 	[ "$(frames "$OUT/s.pcap" | grep -c '^[0-9]')" -eq "$n" ]
 }
+
+@test "--fragment SIZE: longer IPv6 packets leave as fragments that tshark reassembles, checksum good" {
+	run "$V6KIT" pcap-replay -j --fragment 1280 -w "$OUT/f.pcap" "$FX/big.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field fragmented <<<"$output")" -eq 1 ]
+	[ "$(json_field fragments <<<"$output")" -eq 3 ]
+	[ "$(json_field packets <<<"$output")" -eq 4 ]
+	# No frame over 14 + 1280 octets; the short packet goes out whole.
+	[ "$(tshark -r "$OUT/f.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)" -le 1294 ]
+	[ "$(tshark -r "$OUT/f.pcap" -Y 'ipv6.fraghdr' 2>/dev/null | wc -l)" -eq 3 ]
+	[ "$(tshark -r "$OUT/f.pcap" -o udp.check_checksum:TRUE \
+		-Y 'udp.length == 3008 && udp.checksum.status == 1' 2>/dev/null | wc -l)" -eq 1 ]
+	[ "$(tshark_bad "$OUT/f.pcap")" -eq 0 ]
+	# Rewriting first, then cutting: still reassembles with a good checksum.
+	run "$V6KIT" pcap-replay -q --fragment 600 --dst-ip 2001:db8:2::/64=2001:db8:9::/64 -w "$OUT/g.pcap" "$FX/big.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(tshark -r "$OUT/g.pcap" -o udp.check_checksum:TRUE \
+		-Y 'ipv6.dst == 2001:db8:9::1 && udp.length == 3008 && udp.checksum.status == 1' 2>/dev/null | wc -l)" -eq 1 ]
+}
+
+@test "--fragment: a packet that cannot be cut is sent whole and counted" {
+	# The Routing-header packet's unfragmentable part (64 octets) does not
+	# fit in 56-octet fragments.
+	run --separate-stderr "$V6KIT" pcap-replay -j --fragment 56 -w "$OUT/f.pcap" "$FX/mix.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field unfragmentable <<<"$output")" -ge 1 ]
+	[[ "$stderr" == *"cannot fragment"* ]]
+	[ "$(tshark -r "$OUT/f.pcap" -Y 'ipv6.routing' 2>/dev/null | wc -l)" -ge 1 ]
+}

@@ -153,3 +153,25 @@ replay() {
 	[ "$(json_field failed <<<"$output")" -eq 5 ]
 	[ "$(json_field packets <<<"$output")" -eq 0 ]
 }
+
+@test "lab: --fragment output is reassembled by the receiving kernel (a UDP socket gets the payload)" {
+	lab_bg r /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9))
+s.settimeout(10)
+print("ready", flush=True)
+for _ in range(2):
+    d, a = s.recvfrom(65535)
+    print(len(d), "".join(sorted(set(d.decode()))), a[0], flush=True)
+'
+	lab_wait 10 grep -q ready "$LAB_BG_OUT"
+	run --separate-stderr lab_exec s "$V6KIT" pcap-replay -j -i s0 --fragment 1280 \
+		--dst-ip 2001:db8:2::1=2001:db8::2 "$FX/big.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field fragments <<<"$output")" -eq 3 ]
+	lab_wait 5 grep -q '^100 ' "$LAB_BG_OUT"
+	cat "$LAB_BG_OUT"
+	grep -qx '3000 B 2001:db8:1::1' "$LAB_BG_OUT"
+	grep -qx '100 s 2001:db8:1::1' "$LAB_BG_OUT"
+}
