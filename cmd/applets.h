@@ -5,6 +5,7 @@
 #define V6_APPLETS_H
 
 #define V6_APPLETS(X) \
+	X(checksum, "checksum", "compute, verify and fix Internet checksums") \
 	/* applets are added here as they are built */
 
 #include <getopt.h>
