@@ -258,7 +258,22 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 		copy_err(err, "%s: cannot create a capture of link type %d", path, dlt);
 		return NULL;
 	}
-	dp = pcap_dump_open(dead, path);
+	if (strcmp(path, "-")) {
+		FILE *fp = fopen(path, "wb");
+
+		if (!fp) {
+			copy_err(err, "%s: %s", path, strerror(errno));
+			pcap_close(dead);
+			return NULL;
+		}
+		/* as for reading: one write() per MiB, not per page */
+		setvbuf(fp, NULL, _IOFBF, 1u << 20);
+		dp = pcap_dump_fopen(dead, fp);
+		if (!dp)
+			fclose(fp);
+	} else {
+		dp = pcap_dump_open(dead, path);
+	}
 	if (!dp) {
 		copy_err(err, "%s", pcap_geterr(dead));
 		pcap_close(dead);
