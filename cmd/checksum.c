@@ -174,31 +174,46 @@ static bool any_bad(const struct job *j)
 	return false;
 }
 
+/* Text shows the non-zero counts only; JSON always has every layer. */
+static void text_counts(const uint64_t *v)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < PKTSUM_N_LAYERS; i++)
+		if (v[i]) {
+			em_text("%s %s %llu", any ? "," : "", pktsum_layer_name(i), (unsigned long long)v[i]);
+			any = true;
+		}
+	if (!any)
+		em_text(" none");
+}
+
 static void summary(const struct job *j, uint64_t t0)
 {
 	if (j->quiet && !em_is_json())
 		return;
 	em_begin("summary");
 	em_u64(EM_ANY, "packets", "%llu packets", j->packets);
-	em_obj_begin(EM_ANY, "checked", "; checked:");
+	em_obj_begin(EM_JSON, "checked", NULL);
 	for (unsigned i = 0; i < PKTSUM_N_LAYERS; i++)
-		em_u64(EM_ANY, pktsum_layer_name(i), NULL, j->checked[i]);
-	em_obj_end(EM_ANY, NULL);
+		em_u64(EM_JSON, pktsum_layer_name(i), NULL, j->checked[i]);
+	em_obj_end(EM_JSON, NULL);
+	em_text("; checked:");
+	text_counts(j->checked);
+	em_obj_begin(EM_JSON, "bad", NULL);
 	for (unsigned i = 0; i < PKTSUM_N_LAYERS; i++)
-		em_text(" %s %llu", pktsum_layer_name(i), (unsigned long long)j->checked[i]);
-	em_obj_begin(EM_ANY, "bad", "; bad:");
-	for (unsigned i = 0; i < PKTSUM_N_LAYERS; i++)
-		em_u64(EM_ANY, pktsum_layer_name(i), NULL, j->bad[i]);
-	em_obj_end(EM_ANY, NULL);
-	for (unsigned i = 0; i < PKTSUM_N_LAYERS; i++)
-		em_text(" %s %llu", pktsum_layer_name(i), (unsigned long long)j->bad[i]);
+		em_u64(EM_JSON, pktsum_layer_name(i), NULL, j->bad[i]);
+	em_obj_end(EM_JSON, NULL);
+	em_text("; bad:");
+	text_counts(j->bad);
 	em_u64(EM_ANY, "fixed", "; fixed %llu", j->fixed);
-	em_obj_begin(EM_ANY, "skipped", "; skipped:");
+	em_obj_begin(EM_JSON, "skipped", NULL);
 	for (unsigned i = 0; i < j->n_skip; i++)
-		em_u64(EM_ANY, j->skip[i].name, NULL, j->skip[i].n);
-	em_obj_end(EM_ANY, NULL);
+		em_u64(EM_JSON, j->skip[i].name, NULL, j->skip[i].n);
+	em_obj_end(EM_JSON, NULL);
+	em_text("; skipped:");
 	for (unsigned i = 0; i < j->n_skip; i++)
-		em_text(" %s %llu", j->skip[i].name, (unsigned long long)j->skip[i].n);
+		em_text("%s %s %llu", i ? "," : "", j->skip[i].name, (unsigned long long)j->skip[i].n);
 	if (!j->n_skip)
 		em_text(" none");
 	em_dbl(EM_ANY, "elapsed_s", "; %.3f s", (double)(now_mono_us() - t0) / 1e6);
