@@ -338,3 +338,23 @@ PY
 		printf '%s\n' "$output" | grep -qx -- "$o"
 	done
 }
+
+@test "progress bar on a terminal for a large capture; --no-progress turns it off" {
+	/usr/bin/python3 - "$TMP/big.pcap" <<'PY'
+import struct, sys
+from scapy.all import Ether, IPv6, UDP
+b = bytes(Ether() / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=2) / (b"p" * 450))
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    rec = struct.pack("<IIII", 1, 0, len(b), len(b)) + b
+    f.write(rec * 12000)
+PY
+	run -0 /usr/bin/python3 "$TOP/tests/lib/pty_drive.py" -t 20 'expect=\] +[0-9]+% [0-9]+ packets' \
+		'expect=12000 packets;' -- "$V6KIT" checksum -r "$TMP/big.pcap"
+	run -0 /usr/bin/python3 "$TOP/tests/lib/pty_drive.py" -t 20 'expect=12000 packets;' \
+		-- "$V6KIT" checksum --no-progress -r "$TMP/big.pcap"
+	[[ "$output" != *"%"* ]]
+	# not a terminal: no bar either
+	run -0 "$V6KIT" checksum -r "$TMP/big.pcap"
+	[[ "$output" != *"%"* ]]
+}
