@@ -70,8 +70,8 @@ truth_tshark() {
 	[ "$(wc -l <"$TMP/truth")" -ge 20 ]
 }
 
-@test "sll.pcap, raw.pcap, nsec.pcap and mixed.pcapng agree with their ground truth" {
-	for f in sll raw nsec; do
+@test "sll.pcap, raw.pcap, nsec.pcap, tunnelfrag.pcap and mixed.pcapng agree with their ground truth" {
+	for f in sll raw nsec tunnelfrag; do
 		v6bad -r "$FX/$f.pcap" >"$TMP/v6"
 		truthbad "$FX/$f.truth" >"$TMP/truth"
 		[ -s "$TMP/truth" ]
@@ -84,7 +84,7 @@ truth_tshark() {
 
 @test "tshark (checksum validation on) agrees with the ground truth on every fixture" {
 	command -v tshark >/dev/null || skip "tshark not installed"
-	for f in mixed sll raw nsec; do
+	for f in mixed sll raw nsec tunnelfrag; do
 		tshark_bad "$FX/$f.pcap" >"$TMP/ts"
 		truth_tshark "$FX/$f.truth" >"$TMP/truth"
 		diff -u "$TMP/truth" "$TMP/ts"
@@ -180,11 +180,15 @@ PY
 	[[ "$output" == *"timestamp"* ]]
 }
 
-@test "--fix keeps link type and timestamps: nanosecond, SLL and raw captures" {
-	for f in nsec sll raw; do
+@test "--fix keeps link type and timestamps: nanosecond, SLL, raw captures, fragments in tunnels" {
+	for f in nsec sll raw tunnelfrag; do
 		run -0 "$V6KIT" checksum -r "$FX/$f.pcap" --fix -w "$TMP/$f.pcap"
 		/usr/bin/python3 "$FX/cmpfix.py" "$FX/$f.pcap" "$TMP/$f.pcap"
 		run -0 "$V6KIT" checksum -r "$TMP/$f.pcap"
+		if command -v tshark >/dev/null; then
+			tshark_bad "$TMP/$f.pcap" >"$TMP/ts"
+			[ ! -s "$TMP/ts" ] || { cat "$TMP/ts"; return 1; }
+		fi
 	done
 	# nanosecond input stays a nanosecond pcap
 	[ "$(od -An -tx1 -N4 "$TMP/nsec.pcap" | tr -d ' ')" = "4d3cb2a1" ]
