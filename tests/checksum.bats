@@ -362,3 +362,16 @@ PY
 	run -0 "$V6KIT" checksum -r "$TMP/big.pcap"
 	[[ "$output" != *"%"* ]]
 }
+
+@test "mixed.pcap cut at many lengths: exit 1 or 2 with a message, never a crash" {
+	size=$(stat -c %s "$FX/mixed.pcap")
+	for ((n = 0; n < size; n += (n < 64 ? 1 : 29))); do
+		head -c "$n" "$FX/mixed.pcap" >"$TMP/cut.pcap"
+		run "$V6KIT" checksum -q -r "$TMP/cut.pcap"
+		if [ "$n" -lt 24 ]; then
+			[ "$status" -eq 2 ] || { echo "cut at $n: exit $status"; return 1; }
+		else
+			[ "$status" -le 1 ] || { echo "cut at $n: exit $status $output"; return 1; }
+		fi
+	done
+}
