@@ -116,6 +116,10 @@ static void on_check(void *ctx, uint64_t pkt, const struct pktsum_check *c, bool
 	em_u64(EM_ANY, "packet", "packet %llu: ", pkt);
 	em_str(EM_ANY, "layer", "%s ", pktsum_layer_name(c->layer));
 	em_str(EM_ANY, "status", "%s", pktsum_status_name(c->status));
+	/* which IP layer through tunnels: 1 = outermost */
+	em_u64(EM_JSON, "ip_layer", NULL, c->ip_index + 1u);
+	if (c->ip_index)
+		em_text(" (tunnelled, IP layer %u)", c->ip_index + 1u);
 	em_hex16(EM_ANY, "stored", ", stored %s", c->stored);
 	em_hex16(EM_ANY, "computed", ", computed %s", c->computed);
 	em_bool(EM_JSON, "reassembled", NULL, reassembled);

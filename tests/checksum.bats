@@ -375,3 +375,11 @@ PY
 		fi
 	done
 }
+
+@test "ip_layer tells which IP header through tunnels" {
+	run -1 "$V6KIT" checksum -j -r "$FX/mixed.pcap"
+	printf '%s\n' "$output" | grep '"packet":24,' | grep '"layer":"ipv4"' | grep -q '"ip_layer":1'
+	printf '%s\n' "$output" | grep '"packet":24,' | grep '"layer":"tcp"' | grep -q '"ip_layer":2'
+	printf '%s\n' "$output" | grep '"packet":28,' | grep '"layer":"ipv4"' | grep -q '"ip_layer":2'
+	printf '%s\n' "$output" | grep '"packet":7,' | grep -q '"ip_layer":1'
+}
