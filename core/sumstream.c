@@ -39,8 +39,7 @@ struct held {
 	bool pending;		/* a fragment whose datagram is not settled yet */
 	bool is_frag;
 	struct dgram_key key;
-	/* where this fragment's data lies (for patching after reassembly) */
-	uint32_t frag_off, data_start, data_len, unfrag_len;
+	struct pkt_ip frag_ip;	/* the fragmented layer: where its data lies, for patching */
 };
 
 struct sumstream {
@@ -267,13 +266,13 @@ static bool fix_in_fragment(struct sumstream *s, const struct reasm_result *res,
 	data_off = c->field_off - unfrag;
 	for (size_t i = 0; i < res->n_tags; i++) {
 		struct held *h = held_at(s, res->tags[i]);
+		uint32_t off;
 		struct wcur w;
 
-		if (!h || !h->is_frag || data_off < h->frag_off ||
-		    (uint64_t)data_off + 2 > (uint64_t)h->frag_off + h->data_len)
+		if (!h || !h->is_frag || !pktsum_frag_locate(&h->frag_ip, data_off, 2, &off))
 			continue;
 		wcur_init(&w, h->buf, h->caplen);
-		return wcur_set_be16(&w, h->data_start + (data_off - h->frag_off), c->computed);
+		return wcur_set_be16(&w, off, c->computed);
 	}
 	return false;
 }
@@ -289,7 +288,7 @@ static void verify_datagram(struct sumstream *s, const struct reasm_result *res)
 	pkt_parse(&s->dg, V6_DLT_RAW, res->data, (uint32_t)res->len, (uint32_t)res->len);
 	pktsum_verify(&s->dg, PKTSUM_SKIP_OUTER_IP4, &r);
 	if (s->dg.n_ip)
-		unfrag = h0 && h0->is_frag ? h0->unfrag_len : pktsum_unfrag_len(&s->dg.ip[0]);
+		unfrag = pktsum_unfrag_len(h0 && h0->is_frag ? &h0->frag_ip : &s->dg.ip[0]);
 	else
 		unfrag = 0;
 	if ((s->flags & SUMSTREAM_FIX) && r.n_bad)
@@ -360,10 +359,7 @@ void sumstream_add(struct sumstream *s, uint64_t pkt, const struct sumstream_fra
 			h->pending = true;
 			s->n_pending++;
 			key_of(ip, &h->key);
-			h->frag_off = ip->frag_off;
-			h->data_start = ip->version == 6 ? ip->frag_hdr_off + 8 : ip->off + ip->hlen;
-			h->data_len = ip->off + ip->tot_len > h->data_start ? ip->off + ip->tot_len - h->data_start : 0;
-			h->unfrag_len = pktsum_unfrag_len(ip);
+			h->frag_ip = *ip;
 		}
 	} else if (fix && r.n_bad) {
 		b = scratch(s, f->caplen);
