@@ -339,8 +339,15 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 	sumstream_free(s);
 	pio_close(in);
 	if (j->dump) {
-		if (pio_dump_close(j->dump) < 0 || j->write_failed) {
-			em_error_at(strcmp(out_path, "-") ? out_path : "<stdout>", 0, 0, "cannot write the output");
+		char why[PIO_ERRLEN];
+		bool failed = pio_dump_flush(j->dump) < 0 || j->write_failed;
+
+		snprintf(why, sizeof(why), "%s", pio_dump_error(j->dump));
+		if (pio_dump_close(j->dump) < 0)
+			failed = true;
+		if (failed) {
+			em_error_at(strcmp(out_path, "-") ? out_path : "<stdout>", 0, 0, "%s",
+				    why[0] ? why : "write error");
 			summary(j, t0);
 			return EXIT_FAIL;
 		}
