@@ -20,6 +20,7 @@
 #include "pace.h"
 #include "pio.h"
 #include "pkt.h"
+#include "pktsum.h"
 #include "rewrite.h"
 #include "txfast.h"
 #include "util.h"
@@ -47,6 +48,7 @@ static const char usage_text[] =
 	"      --dst-mac MAC       set the Ethernet destination (alias --enet-dmac)\n"
 	"      --src-ip OLD=NEW    map source addresses or prefixes (repeatable)\n"
 	"      --dst-ip OLD=NEW    map destination addresses or prefixes (repeatable)\n"
+	"  -C, --fix-checksums     correct every wrong IPv4/TCP/UDP/ICMP/ICMPv6 checksum\n"
 	"      --fragment SIZE     cut IPv6 packets longer than SIZE octets into fragments\n"
 	"      --mtu N             skip (and count) packets whose IP packet exceeds N octets\n"
 	"Transmission:\n"
@@ -62,7 +64,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_DURATION = 256, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
-	OPT_MTU, OPT_FRAGMENT, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
+	OPT_MTU, OPT_FRAGMENT, OPT_FIX_CHECKSUMS, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
 };
 
 const struct option pcap_replay_longopts[] = {
@@ -85,6 +87,8 @@ const struct option pcap_replay_longopts[] = {
 	{ "enet-dmac", required_argument, NULL, OPT_DST_MAC },
 	{ "src-ip", required_argument, NULL, OPT_SRC_IP },
 	{ "dst-ip", required_argument, NULL, OPT_DST_IP },
+	{ "fix-checksums", no_argument, NULL, OPT_FIX_CHECKSUMS },
+	{ "fixcsum", no_argument, NULL, OPT_FIX_CHECKSUMS },
 	{ "fragment", required_argument, NULL, OPT_FRAGMENT },
 	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "tx-method", required_argument, NULL, OPT_TX_METHOD },
@@ -127,6 +131,7 @@ struct replay {
 	uint64_t duration_ns;		/* 0 = none */
 	bool preload, progress;
 	uint32_t mtu;			/* 0 = none */
+	bool fix_csum;			/* --fix-checksums */
 	uint32_t frag_size;		/* --fragment: 0 = none */
 	struct frag_plan plan;
 	struct frag_out *fout;
@@ -163,6 +168,7 @@ struct replay {
 	uint64_t read, packets, bytes, failed, written, rewritten, skipped_mtu;
 	uint64_t short_frames, truncated, pass;
 	uint64_t fragmented, fragments, unfragmentable;
+	uint64_t fixed, fixed_frames, fix_skipped_frag;
 	uint64_t dump_failed;
 	bool interrupted;
 };
@@ -467,6 +473,27 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 		parsed = true;
 		frame = r->work;
 	}
+	if (r->fix_csum && len <= PIO_SNAPLEN) {
+		struct pktsum_result res;
+		struct wcur w;
+
+		if (frame != r->work) {
+			wcur_init(&w, r->work, PIO_SNAPLEN);
+			wcur_bytes(&w, f->data, len);
+			frame = r->work;
+		}
+		/* Parse again: a rewrite changed the fields the verdict reads. */
+		pkt_parse(&p, r->dlt, r->work, len, f->wirelen);
+		parsed = true;
+		pktsum_verify(&p, 0, &res);
+		if (res.n_bad) {
+			wcur_init(&w, r->work, len);
+			r->fixed += pktsum_fix_all(&w, &res);
+			r->fixed_frames++;
+		}
+		if (res.skip == PKTSUM_SKIP_FRAGMENT)
+			r->fix_skipped_frag++;
+	}
 	if ((r->mtu || r->frag_size) && !parsed)
 		pkt_parse(&p, r->dlt, frame, len, f->wirelen);
 	if (r->frag_size && fragment(r, frame, len, &p, ts_ns))
@@ -621,6 +648,12 @@ static void summary(struct replay *r, double elapsed)
 	em_u64(EM_ANY, "rewritten", ", %llu rewritten", r->rewritten);
 	em_u64(EM_ANY, "skipped_mtu", ", %llu over --mtu skipped", r->skipped_mtu);
 	em_u64(EM_ANY, "short_frames", ", %llu shorter than on the wire", r->short_frames);
+	if (r->fix_csum) {
+		em_u64(EM_ANY, "fixed", "\nfixed %llu checksums", r->fixed);
+		em_u64(EM_ANY, "fixed_frames", " in %llu frames", r->fixed_frames);
+		em_u64(EM_ANY, "fix_skipped_fragments", ", %llu fragments left as they were",
+		       r->fix_skipped_frag);
+	}
 	if (r->frag_size) {
 		em_u64(EM_ANY, "fragmented", "\nfragmented %llu packets", r->fragmented);
 		em_u64(EM_ANY, "fragments", " into %llu fragments", r->fragments);
@@ -662,7 +695,7 @@ int pcap_replay_main(int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* one message form: ours */
-	while ((c = getopt_long(argc, argv, ":i:w:r:x:p:M:tl:KL:c:jqvh", pcap_replay_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:r:x:p:M:tl:KL:c:Cjqvh", pcap_replay_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': r.ifname = optarg; break;
 		case 'w': r.outpath = optarg; break;
@@ -696,6 +729,8 @@ int pcap_replay_main(int argc, char **argv)
 		case OPT_SRC_IP: add_map(r.rw.src, &r.rw.n_src, "src-ip", optarg); break;
 		case OPT_DST_IP: add_map(r.rw.dst, &r.rw.n_dst, "dst-ip", optarg); break;
 		case OPT_MTU: r.mtu = (uint32_t)arg_uint("mtu", optarg, 68, 65535); break;
+		case 'C':
+		case OPT_FIX_CHECKSUMS: r.fix_csum = true; break;
 		case OPT_FRAGMENT:
 			/* 40 header + 8 Fragment header + 8 octets of data at least */
 			r.frag_size = (uint32_t)arg_uint("fragment", optarg, 56, 65535);

@@ -332,3 +332,16 @@ for _ in range((1 << 30) // len(rec) + 1):
 	[[ "$stderr" == *"cannot fragment"* ]]
 	[ "$(tshark -r "$OUT/f.pcap" -Y 'ipv6.routing' 2>/dev/null | wc -l)" -ge 1 ]
 }
+
+@test "--fix-checksums corrects a wrong checksum (and rewrites with it); tshark finds none bad" {
+	[ "$(tshark_bad "$FX/badsum.pcap")" -eq 1 ]
+	run "$V6KIT" pcap-replay -j --fix-checksums -w "$OUT/f.pcap" "$FX/badsum.pcap" "$FX/mix.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field fixed <<<"$output")" -eq 1 ]
+	[ "$(tshark_bad "$OUT/f.pcap")" -eq 0 ]
+	# Only the wrong checksum changed: the rest of the input is as it was.
+	diff <(frames "$FX/mix.pcap") <(frames "$OUT/f.pcap" | tail -n "$(frames "$FX/mix.pcap" | wc -l)")
+	run "$V6KIT" pcap-replay -j -C --src-ip 2001:db8:1::/48=2001:db8:9::/48 -w "$OUT/g.pcap" "$FX/badsum.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(tshark_bad "$OUT/g.pcap")" -eq 0 ]
+}
