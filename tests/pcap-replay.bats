@@ -132,6 +132,8 @@ assert d["bytes"] == int(sys.argv[2]), d' "$output" \
 	[ "$status" -eq 0 ]
 	[ "$(json_field rewritten <<<"$output")" -eq 29 ]
 	[ "$(tshark_bad "$OUT/rw.pcap")" -eq 0 ]
+	# The checksum applet (core/pktsum, full recompute) agrees.
+	"$V6KIT" checksum -r "$OUT/rw.pcap" >/dev/null
 	# The maps did apply, host parts kept; unmatched addresses untouched.
 	src6=$(tshark -r "$OUT/rw.pcap" -T fields -e ipv6.src 2>/dev/null | grep -v '^$' | sort -u)
 	grep -q '^2001:db8:aaaa::1$' <<<"$src6"
