@@ -9,8 +9,6 @@
 enum capfile_kind capfile_probe(const char *path)
 {
 	uint8_t head[4];
-	struct cur c;
-	uint32_t magic;
 	FILE *f;
 	size_t n;
 
@@ -18,6 +16,14 @@ enum capfile_kind capfile_probe(const char *path)
 		return CAPFILE_UNKNOWN;
 	n = fread(head, 1, sizeof(head), f);
 	fclose(f);
+	return capfile_classify(head, n);
+}
+
+enum capfile_kind capfile_classify(const uint8_t *head, size_t n)
+{
+	struct cur c;
+	uint32_t magic;
+
 	cur_init(&c, head, n);
 	if (!cur_be32(&c, &magic))
 		return CAPFILE_UNKNOWN;

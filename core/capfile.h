@@ -6,6 +6,7 @@
 #define V6_CAPFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum capfile_kind {
@@ -18,5 +19,7 @@ enum capfile_kind {
 /* Look at the first octets of a regular file ("-" and unreadable files give
  * CAPFILE_UNKNOWN; the caller's reader reports errors). */
 enum capfile_kind capfile_probe(const char *path);
+/* The same from the first n (>= 4) octets of a file. */
+enum capfile_kind capfile_classify(const uint8_t *head, size_t n);
 
 #endif
