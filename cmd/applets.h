@@ -5,6 +5,7 @@
 #define V6_APPLETS_H
 
 #define V6_APPLETS(X) \
+	X(httpfrag, "httpfrag", "IPv6 NAT front end that sends TCP replies in fragments") \
 	/* applets are added here as they are built */
 
 #include <getopt.h>

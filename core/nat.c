@@ -303,8 +303,8 @@ void nat_flush(struct nat_table *t)
 {
 	uint32_t i;
 
-	while ((i = t->linger.tail) != NIL)
-		nat_end(t, &t->b[i], NAT_END_SHUTDOWN);
+	while ((i = t->linger.tail) != NIL)	/* over already: report them as closed */
+		nat_end(t, &t->b[i], NAT_END_CLOSE);
 	while ((i = t->lru.tail) != NIL)
 		nat_end(t, &t->b[i], NAT_END_SHUTDOWN);
 }

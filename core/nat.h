@@ -86,7 +86,8 @@ void nat_end(struct nat_table *t, struct nat_binding *b, enum nat_end why);
  * how many ended.  Cost is proportional to the number ended. */
 size_t nat_expire(struct nat_table *t, uint64_t now_us);
 
-/* End every binding (NAT_END_SHUTDOWN). */
+/* End every binding: NAT_END_CLOSE for those lingering after FIN/RST, else
+ * NAT_END_SHUTDOWN. */
 void nat_flush(struct nat_table *t);
 
 uint32_t nat_count(const struct nat_table *t);
