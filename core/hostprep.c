@@ -192,6 +192,7 @@ int hostprep_offloads_off(struct hostprep *hp, const char *ifname, char err[HOST
 	hi = &hp->ifs[hp->n_if];
 	memset(hi, 0, sizeof(*hi));
 	snprintf(hi->name, sizeof(hi->name), "%s", ifname);
+	hi->blocks = st.blocks;
 	s = xcalloc(1, sizeof(*s) + st.blocks * sizeof(s->features[0]));
 	s->cmd = ETHTOOL_SFEATURES;
 	s->size = st.blocks;
@@ -230,15 +231,12 @@ int hostprep_offloads_off(struct hostprep *hp, const char *ifname, char err[HOST
 static void offloads_restore(const struct hostprep_if *hi)
 {
 	struct ethtool_sfeatures *s;
-	unsigned blocks = 0;
+	unsigned blocks = hi->blocks;
 	char err[HOSTPREP_ERRLEN];
 	int fd;
 
 	if (!hi->n || (fd = open_ctl(err)) < 0)
 		return;
-	for (unsigned k = 0; k < hi->n; k++)
-		if (hi->idx[k] / 32 + 1 > blocks)
-			blocks = hi->idx[k] / 32 + 1;
 	s = xcalloc(1, sizeof(*s) + blocks * sizeof(s->features[0]));
 	s->cmd = ETHTOOL_SFEATURES;
 	s->size = blocks;

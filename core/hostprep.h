@@ -30,6 +30,7 @@
 struct hostprep_if {
 	char name[16];
 	unsigned n;				/* features we changed */
+	unsigned blocks;			/* feature words of the device (SFEATURES wants them all) */
 	unsigned idx[HOSTPREP_MAX_FEAT];	/* their bit numbers */
 	bool was_requested[HOSTPREP_MAX_FEAT];	/* their previous requested state */
 };
