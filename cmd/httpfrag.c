@@ -4,9 +4,7 @@
  * RFC 8200 §4.5, RFC 6146). */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +14,15 @@
 #include "applets.h"
 #include "args.h"
 #include "emit.h"
+#include "frag.h"
 #include "hostprep.h"
 #include "netlink.h"
 #include "pio.h"
+#include "priv.h"
 #include "tcpfront.h"
 #include "tcpseg.h"
 #include "util.h"
 
-#if __has_include("frag.h")
-#include "frag.h"
-#endif
 
 static const char usage_text[] =
 	"Usage: v6kit httpfrag -i IFACE -l ADDR --backend ADDR [--ports 80,443]\n"
@@ -105,7 +102,8 @@ const struct option httpfrag_longopts[] = {
 };
 
 static struct {
-	const char *ifname, *backend_ifname, *user, *wfile;
+	const char *ifname, *backend_ifname, *wfile;
+	struct priv_user user;
 	char backend_if[16];
 	uint8_t ports[8192];
 	struct tf_config cfg;
@@ -288,7 +286,6 @@ static void parse_nat_ports(const char *s)
 
 static void parse_frag_id(const char *s)
 {
-#ifdef V6_FRAG_H
 	char err[ARG_ERRLEN];
 	uint64_t v;
 
@@ -301,10 +298,6 @@ static void parse_frag_id(const char *s)
 		H.cfg.frag_fixed_id = (uint32_t)v;
 	} else
 		die_usage("invalid --frag-id value '%s': random, sequential or a number", s);
-#else
-	if (strcmp(s, "random"))
-		die_usage("invalid --frag-id value '%s': this build has no fragmenter", s);
-#endif
 }
 
 static void parse_args(int argc, char **argv)
@@ -350,7 +343,7 @@ static void parse_args(int argc, char **argv)
 		case OPT_NO_CLAMP: H.cfg.clamp_mss = false; break;
 		case OPT_MANAGE_HOST: H.manage_host = true; break;
 		case OPT_NO_HOST_CHECK: H.no_host_check = true; break;
-		case OPT_USER: H.user = optarg; break;
+		case OPT_USER: priv_lookup(optarg, &H.user); break;
 		default: die_usage("unknown option");
 		}
 	}
@@ -529,21 +522,6 @@ static void open_io(void)
 		H.dump = pio_dump_open(H.wfile, 1, PIO_SNAPLEN, 0);
 }
 
-static void drop_privileges(void)
-{
-	struct passwd *pw;
-
-	if (!H.user)
-		return;
-	pw = getpwnam(H.user);
-	if (!pw)
-		die(EXIT_USAGE, "unknown user '%s'", H.user);
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		die(EXIT_RESOURCE, "cannot become %s: %s", H.user, strerror(errno));
-	if (pw->pw_uid != 0 && setuid(0) == 0)
-		die(EXIT_RESOURCE, "privileges still recoverable after dropping to %s", H.user);
-}
-
 /* ---- event loop ---- */
 
 static void drain(struct pio_in *in, enum tf_leg leg)
@@ -603,8 +581,6 @@ int httpfrag_main(int argc, char **argv)
 	memset(&H, 0, sizeof(H));
 	hostprep_init(&H.hp);
 	parse_args(argc, argv);
-	if (!tf_can_fragment())
-		warnmsg("built without the core fragmenter: segments larger than --tail are dropped");
 	H.t_start_mono = now_mono_us();
 	resolve_legs();
 	prepare_host();
@@ -622,7 +598,9 @@ int httpfrag_main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	drop_privileges();
+	/* Every socket is open; the keeper (a separate process) restores the
+	 * host, so nothing here needs privileges any more. */
+	priv_drop(&H.user, 0);
 	{
 		char a[46], b[46], s[46];
 

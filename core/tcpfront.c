@@ -10,16 +10,11 @@
 #include "build.h"
 #include "csum.h"
 #include "cursor.h"
+#include "frag.h"
 #include "pkt.h"
 #include "tcpseg.h"
 #include "util.h"
 
-#if __has_include("frag.h")
-#include "frag.h"
-#define HAVE_FRAG 1
-#else
-#define HAVE_FRAG 0
-#endif
 
 #define FRAME_CAP	(BUILD_ETH_LEN + 40 + 65535 + 64)
 #define IP6_OFF_SRC	8
@@ -34,11 +29,9 @@ struct tf {
 	struct tcpseg_piece *pieces;
 	size_t max_pieces;
 	uint32_t clamp;			/* MSS announced to the back end (0: no clamping) */
-#if HAVE_FRAG
 	struct frag_plan plan;
 	struct frag_idgen idgen;
 	struct frag_out *fo;
-#endif
 };
 
 static const char *const drop_names[TF_DROP_N] = {
@@ -49,11 +42,6 @@ static const char *const drop_names[TF_DROP_N] = {
 const char *tf_drop_name(enum tf_drop d)
 {
 	return (unsigned)d < TF_DROP_N ? drop_names[d] : "?";
-}
-
-bool tf_can_fragment(void)
-{
-	return HAVE_FRAG;
 }
 
 static void on_nat_end(void *ctx, const struct nat_binding *b, enum nat_end why)
@@ -102,7 +90,6 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 	t->pieces = xcalloc(t->max_pieces, sizeof(*t->pieces));
 	if (cfg->clamp_mss)
 		t->clamp = tcpseg_clamp_mss(cfg->mss, cfg->tail);
-#if HAVE_FRAG
 	frag_plan_init(&t->plan);
 	t->plan.trailing = cfg->tail;
 	t->plan.id_policy = (enum frag_id_policy)cfg->frag_id_policy;
@@ -111,7 +98,6 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 	t->fo = xcalloc(1, sizeof(*t->fo));
 	t->fo->cap = 2 * FRAME_CAP;
 	t->fo->buf = xmalloc(t->fo->cap);
-#endif
 	return t;
 }
 
@@ -123,10 +109,8 @@ void tf_free(struct tf *t)
 	free(t->frame);
 	free(t->fframe);
 	free(t->pieces);
-#if HAVE_FRAG
 	free(t->fo->buf);
 	free(t->fo);
-#endif
 	free(t);
 }
 
@@ -280,7 +264,6 @@ static int send_piece(struct tf *t, size_t pkt_len, bool frag)
 {
 	if (!frag)
 		return send_frame(t, TF_LEG_CLIENT, t->frame, BUILD_ETH_LEN + pkt_len) ? 0 : -1;
-#if HAVE_FRAG
 	{
 		struct cur fb, piece, eth;
 		int sent = 0;
@@ -310,11 +293,6 @@ static int send_piece(struct tf *t, size_t pkt_len, bool frag)
 		}
 		return sent;
 	}
-#else
-	/* Built before the core fragmenter existed: nothing may go out unfragmented. */
-	drop(t, TF_DROP_FRAG_REFUSED);
-	return -1;
-#endif
 }
 
 static bool segment_csum_ok(const struct pkt *p)

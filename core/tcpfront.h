@@ -93,7 +93,5 @@ void tf_flush(struct tf *t);
 
 const struct tf_counters *tf_counters(const struct tf *t);
 uint32_t tf_bindings_open(const struct tf *t);
-/* Whether the core fragmenter was available when this was built. */
-bool tf_can_fragment(void);
 
 #endif

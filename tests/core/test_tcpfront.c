@@ -205,12 +205,6 @@ static void data_segment_delivered(void)
 
 		n_out = 0;
 		tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
-		if (!tf_can_fragment()) {
-			/* 257..263 octets cannot be aligned for a 32-octet header: whole pieces */
-			if (plen >= 264)
-				CHECK(tf_counters(t)->dropped[TF_DROP_FRAG_REFUSED] > 0);
-			continue;
-		}
 		CHECK(n_out > 0);
 		memset(stream, 0, plen);
 		for (size_t k = 0; k < n_out && k < ARRAY_LEN(out); k++) {

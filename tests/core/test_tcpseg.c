@@ -10,16 +10,11 @@
 #include "build.h"
 #include "csum.h"
 #include "cursor.h"
+#include "frag.h"
 #include "pkt.h"
 #include "tcpseg.h"
 #include "t.h"
 
-#if __has_include("frag.h")
-#include "frag.h"
-#define HAVE_FRAG 1
-#else
-#define HAVE_FRAG 0
-#endif
 
 #define V6_ARRAY_LEN_T(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -238,7 +233,6 @@ static void build_pieces_rebuild_stream(void)
 						CHECK((p.tcp_flags & TCPF_CWR) == 0);
 					CHECK(p.tcp_flags & TCPF_ACK);
 					memcpy(rebuilt + pieces[k].off, out_buf + 40 + thl, plen);
-#if HAVE_FRAG
 					if (pieces[k].frag) {
 						static struct frag_out fo;
 						static uint8_t fbuf[140000];
@@ -255,7 +249,6 @@ static void build_pieces_rebuild_stream(void)
 						CHECK_EQ(fo.piece[1].data_len, tail);
 						CHECK(fo.piece[0].data_len + fo.piece[1].data_len == thl + plen);
 					}
-#endif
 				}
 				CHECK_MEM(rebuilt, payload, len);
 			}

@@ -251,8 +251,9 @@ EOF
 	[ "$(summary_field "$HF_OUT" .dropped.send_failed)" -eq 0 ]
 }
 
-@test "--no-clamp-mss: the back end's own segments are re-cut, content identical" {
-	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200
+@test "--no-clamp-mss --user nobody: back-end segments re-cut, content identical, host restored" {
+	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200 --user nobody
+	grep -Eq '^Uid:\s+65534\s' "/proc/$HF_PID/status"	# running as nobody
 	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
 	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
 		{ stop_httpfrag; return 1; }
