@@ -446,7 +446,7 @@ static void prepare_host(void)
 
 	ports_text(H.ports, false, ports, sizeof(ports));
 	if (H.manage_host) {
-		char table[64], body[8192];
+		char table[64], body[16384];
 
 		atexit(host_cleanup);
 		for (int i = 0; i < 2; i++)
@@ -455,14 +455,24 @@ static void prepare_host(void)
 		if (H.cfg.backend_csum_partial && hostprep_offloads_off(&H.hp, "lo", err) < 0)
 			die(EXIT_RESOURCE, "%s", err);
 		snprintf(table, sizeof(table), "v6kit_httpfrag_%ld", (long)getpid());
+		/* The kernel must not answer the captured connections.  Dropping
+		 * them at prerouting (after the capture taps, before the IP stack)
+		 * spares it the socket lookups and the RSTs altogether; the output
+		 * rules catch any RST that still gets made. */
 		snprintf(body, sizeof(body),
+			 "\tchain prerouting {\n"
+			 "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			 "\t\tip6 daddr %s tcp dport { %s } drop\n"
+			 "\t\tip6 saddr %s ip6 daddr %s tcp dport %u-%u drop\n"
+			 "\t}\n"
 			 "\tchain output {\n"
 			 "\t\ttype filter hook output priority filter; policy accept;\n"
 			 "\t\tip6 saddr %s tcp sport { %s } tcp flags & rst == rst drop\n"
 			 "\t\tip6 saddr %s ip6 daddr %s tcp sport %u-%u tcp flags & rst == rst drop\n"
 			 "\t}\n",
-			 fmt_ip6(H.cfg.listen, a), ports, fmt_ip6(H.cfg.nat_src, s),
-			 fmt_ip6(H.cfg.backend, b), H.cfg.nat.port_lo, H.cfg.nat.port_hi);
+			 fmt_ip6(H.cfg.listen, a), ports, fmt_ip6(H.cfg.backend, b), fmt_ip6(H.cfg.nat_src, s),
+			 H.cfg.nat.port_lo, H.cfg.nat.port_hi,
+			 a, ports, s, b, H.cfg.nat.port_lo, H.cfg.nat.port_hi);
 		if (hostprep_nft_table(&H.hp, table, body, err) < 0)
 			die(EXIT_RESOURCE, "%s", err);
 		if (hostprep_keeper(&H.hp, err) < 0)

@@ -60,7 +60,7 @@ lab_wait 10 lab_exec c curl -g -s -f -o /dev/null "http://[$BACKEND]/" 2>/dev/nu
 	lab_wait 10 lab_exec f curl -g -s -o /dev/null "http://[$BACKEND]/" || {
 		echo "httpfrag_bench: nginx did not start" >&2; cat "$D/error.log" >&2; exit 1; }
 
-lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --manage-host --json -q
+lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --manage-host --json -q ${HTTPFRAG_BENCH_ARGS:-}
 hf_pid=$LAB_BG_PID hf_out=$LAB_BG_OUT
 lab_wait 10 grep -q '"type":"ready"' "$hf_out" || { echo "httpfrag did not start" >&2; cat "$LAB_BG_ERR" >&2; exit 1; }
 

@@ -131,11 +131,14 @@ teardown_file() {
 	lab_cleanup
 }
 
-@test "--manage-host: own nftables table dropping RSTs, offloads off while running" {
+@test "--manage-host: own nftables table (captured TCP kept from the stack, RSTs dropped), offloads off" {
 	run lab_exec f nft list table inet "v6kit_httpfrag_$HF_PID"
 	[ "$status" -eq 0 ]
 	[[ $output == *"ip6 saddr $ADDR tcp sport { 80, 443 } tcp flags & rst == rst drop"* ]]
 	[[ $output == *"ip6 saddr 2001:db8:2::1 ip6 daddr $BACKEND tcp sport 20000-29999"* ]]
+	# and the captured packets never reach the front end's own TCP
+	[[ $output == *"hook prerouting priority raw"*"ip6 daddr $ADDR tcp dport { 80, 443 } drop"* ]]
+	[[ $output == *"ip6 saddr $BACKEND ip6 daddr 2001:db8:2::1 tcp dport 20000-29999 drop"* ]]
 	run lab_exec f ethtool -k f0
 	[[ $output == *"generic-receive-offload: off"* && $output == *"generic-segmentation-offload: off"* ]]
 	run lab_exec f nft list table inet someone_else
