@@ -516,7 +516,7 @@ static void prepare_host(void)
 static void open_io(void)
 {
 	char filt[8192], ports[4096], a[46], b[46];
-	unsigned flags = PIO_IMMEDIATE | PIO_NONBLOCK | PIO_INBOUND;
+	unsigned flags = PIO_IMMEDIATE | PIO_NONBLOCK | PIO_INBOUND | PIO_BIGBUF;
 
 	ports_text(H.ports, true, ports, sizeof(ports));
 	snprintf(filt, sizeof(filt), "ip6 and tcp and dst host %s and (%s)", fmt_ip6(H.cfg.listen, a), ports);

@@ -17,7 +17,8 @@ ADDR=2001:db8:1::80
 BACKEND=2001:db8:2::2
 CHECK="$BATS_TEST_DIRNAME/../lib/httpfrag_capcheck.py"
 
-nginx_conf() {	# $1 = directory
+nginx_conf() {	# $1 = directory [$2 = address to listen on]
+	local at=${2:-$BACKEND}
 	cat <<EOF
 daemon off;
 user root root;
@@ -32,8 +33,8 @@ http {
 	client_body_temp_path $1/tmp; proxy_temp_path $1/tmp; fastcgi_temp_path $1/tmp;
 	uwsgi_temp_path $1/tmp; scgi_temp_path $1/tmp;
 	server {
-		listen [$BACKEND]:80;
-		listen [$BACKEND]:443 ssl;
+		listen [$at]:80;
+		listen [$at]:443 ssl;
 		ssl_certificate $1/cert.pem;
 		ssl_certificate_key $1/key.pem;
 		root $1/www;
@@ -285,4 +286,28 @@ EOF
 	run lab_exec f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --no-host-check --timeout 0.5 -j
 	[ "$status" -eq 0 ]
 	[[ $output == *'"type":"ready"'*'"type":"summary"'* ]]
+}
+
+@test "a back end on the front-end host itself (::1, over loopback)" {
+	local d=$LAB_DIR/srv-local
+	mkdir -p "$d/tmp"
+	ln -s "$WWW" "$d/www"
+	cp "$D/cert.pem" "$D/key.pem" "$d/"
+	nginx_conf "$d" ::1 >"$d/nginx.conf"
+	lab_bg f nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+	lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[::1]/1k.bin"
+	lab_exec f ethtool -k lo >"$LAB_DIR/lo.before"
+	start_httpfrag --manage-host --backend ::1
+	grep -q '"backend_interface":"lo"' "$HF_OUT"
+	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
+	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
+		{ stop_httpfrag; return 1; }
+	lab_capture_stop "$BATS_TEST_TMPDIR/c.pcap"
+	stop_httpfrag
+	same "$BATS_TEST_TMPDIR/a" 10m.bin
+	same "$BATS_TEST_TMPDIR/b" 1m.bin
+	run "$CHECK" "$BATS_TEST_TMPDIR/c.pcap" "$ADDR" 1200 256
+	echo "$output"
+	[ "$status" -eq 0 ]
+	lab_exec f ethtool -k lo | diff "$LAB_DIR/lo.before" -
 }
