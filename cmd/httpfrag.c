@@ -116,6 +116,7 @@ static struct {
 	struct pio_tx *tx_client, *tx_backend;
 	struct pio_dump *dump;
 	uint64_t ended, t_start_mono, tx_retries;
+	bool capture_failed;
 	struct hostprep hp;
 } H;
 
@@ -542,8 +543,13 @@ static void drain(struct pio_in *in, enum tf_leg leg)
 		int r = pio_next(in, &f);
 
 		if (r <= 0) {
-			if (r < 0)
-				warnmsg("capture: %s", pio_error(in));
+			if (r < 0) {
+				/* the interface went away or the socket broke: stop, report */
+				warnmsg("capture on the %s leg failed: %s",
+					leg == TF_LEG_CLIENT ? "client" : "back-end", pio_error(in));
+				H.capture_failed = true;
+				sig_stop = 1;
+			}
 			return;
 		}
 		tf_input(H.tf, leg, f.data, f.caplen, f.wirelen, now_mono_us());
@@ -641,5 +647,5 @@ int httpfrag_main(int argc, char **argv)
 		warnmsg("-w %s: write failed", H.wfile);
 	tf_free(H.tf);
 	hostprep_restore(&H.hp);
-	return EXIT_OK;
+	return H.capture_failed ? EXIT_FAIL : EXIT_OK;
 }

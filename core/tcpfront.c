@@ -244,6 +244,8 @@ static void from_client(struct tf *t, const struct pkt *p, uint64_t now)
 		if (t->cfg.on_binding)
 			t->cfg.on_binding(t->cfg.ctx, b, TF_EV_OPEN, NAT_END_CLOSE);
 	}
+	if (p->has_eth)		/* follow the client's router if it changes (VRRP, renumbering) */
+		memcpy(b->client_mac, p->eth_src, 6);
 	bport = t->cfg.backend_port ? t->cfg.backend_port : p->dport;
 	len = rewrite(t, p, t->cfg.backend_nh_mac, t->cfg.backend_if_mac, t->cfg.nat_src,
 		      t->cfg.backend, b->nat_port, bport, &ip_off, &tcp_off);

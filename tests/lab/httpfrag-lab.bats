@@ -274,6 +274,16 @@ EOF
 	diff "$LAB_DIR/state.before" "$LAB_DIR/state.after2"
 }
 
+@test "SIGKILL: the keeper still restores the host" {
+	start_httpfrag --manage-host
+	lab_exec f nft list table inet "v6kit_httpfrag_$HF_PID" >/dev/null
+	kill -KILL "$HF_PID"
+	lab_wait 5 eval "! lab_exec f nft list table inet v6kit_httpfrag_$HF_PID >/dev/null 2>&1"
+	sleep 0.2
+	host_state >"$LAB_DIR/state.after3"
+	diff "$LAB_DIR/state.before" "$LAB_DIR/state.after3"
+}
+
 @test "without --manage-host an unprepared host is refused with the commands to run (exit 3)" {
 	lab_exec f ethtool -K f0 gro on >/dev/null
 	run lab_exec f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --timeout 1
