@@ -171,6 +171,7 @@ static void emit_counters(const char *type)
 	uint64_t in_drop = 0, rx = 0, kdrop = 0;
 
 	em_begin(type);
+	em_text("%s: ", type);
 	if (!strcmp(type, "stats"))
 		em_ts(EM_ANY, "%s ", now_wall_us());
 	em_u64(EM_ANY, "packets", "packets %llu", c->from_client + c->from_backend);
