@@ -62,22 +62,21 @@ static int eth_ioctl(int fd, const char *ifname, void *data)
 
 static int feat_load(int fd, const char *ifname, struct feat_state *st, char err[HOSTPREP_ERRLEN])
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		uint32_t buf[1];
-	} info;
+	struct ethtool_sset_info *info;
 	struct ethtool_gstrings *gs;
 
 	memset(st, 0, sizeof(*st));
-	memset(&info, 0, sizeof(info));
-	info.hdr.cmd = ETHTOOL_GSSET_INFO;
-	info.hdr.sset_mask = 1ull << ETH_SS_FEATURES;
-	if (eth_ioctl(fd, ifname, &info) < 0 || !(info.hdr.sset_mask & (1ull << ETH_SS_FEATURES))) {
+	info = xcalloc(1, sizeof(*info) + sizeof(uint32_t));	/* one set asked, one count back */
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ull << ETH_SS_FEATURES;
+	if (eth_ioctl(fd, ifname, info) < 0 || !(info->sset_mask & (1ull << ETH_SS_FEATURES))) {
 		snprintf(err, HOSTPREP_ERRLEN, "%s: cannot read offload features: %s", ifname,
 			 errno == ENODEV ? "no such interface" : strerror(errno));
+		free(info);
 		return -1;
 	}
-	st->count = info.hdr.data[0];
+	st->count = info->data[0];
+	free(info);
 	st->blocks = (st->count + 31) / 32;
 	gs = xcalloc(1, sizeof(*gs) + (size_t)st->count * ETH_GSTRING_LEN);
 	gs->cmd = ETHTOOL_GSTRINGS;
