@@ -66,6 +66,14 @@ stop_httpfrag() {
 	grep -q '"type":"summary"' "$HF_OUT"
 }
 
+# Tests that start their own front end first stop the shared one (when a
+# filtered run skipped the SIGTERM test): two on one address would fight.
+own_front_end() {
+	if kill -0 "$HF_PID" 2>/dev/null; then
+		stop_httpfrag
+	fi
+}
+
 summary_field() {	# $1 = jq-like path inside the last summary/stats line, e.g. .dropped.no_binding
 	/usr/bin/python3 -c 'import json,sys
 t=[json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
@@ -256,6 +264,7 @@ EOF
 }
 
 @test "--no-clamp-mss --user nobody: back-end segments re-cut, content identical, host restored" {
+	own_front_end
 	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200 --user nobody
 	grep -Eq '^Uid:\s+65534\s' "/proc/$HF_PID/status"	# running as nobody
 	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
@@ -275,6 +284,7 @@ EOF
 }
 
 @test "SIGKILL: the keeper still restores the host" {
+	own_front_end
 	start_httpfrag --manage-host
 	lab_exec f nft list table inet "v6kit_httpfrag_$HF_PID" >/dev/null
 	kill -KILL "$HF_PID"
@@ -285,6 +295,7 @@ EOF
 }
 
 @test "without --manage-host an unprepared host is refused with the commands to run (exit 3)" {
+	own_front_end
 	lab_exec f ethtool -K f0 gro on >/dev/null
 	run lab_exec f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --timeout 1
 	lab_exec f ethtool -K f0 gro on >/dev/null
@@ -299,6 +310,7 @@ EOF
 }
 
 @test "a back end on the front-end host itself (::1, over loopback)" {
+	own_front_end
 	local d=$LAB_DIR/srv-local
 	mkdir -p "$d/tmp"
 	ln -s "$WWW" "$d/www"
@@ -307,7 +319,7 @@ EOF
 	lab_bg f nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
 	lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[::1]/1k.bin"
 	lab_exec f ethtool -k lo >"$LAB_DIR/lo.before"
-	start_httpfrag --manage-host --backend ::1
+	start_httpfrag --manage-host --backend ::1 -w "$BATS_TEST_TMPDIR/sent.pcap"
 	grep -q '"backend_interface":"lo"' "$HF_OUT"
 	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
 	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
@@ -320,4 +332,11 @@ EOF
 	echo "$output"
 	[ "$status" -eq 0 ]
 	lab_exec f ethtool -k lo | diff "$LAB_DIR/lo.before" -
+	# -w: what went out on both legs, fragments to the client included
+	n=$(tshark -n -r "$BATS_TEST_TMPDIR/sent.pcap" -o ipv6.defragment:FALSE \
+		-Y 'ipv6.fraghdr.more == 0 && ipv6.plen == 264' -T fields -e frame.number 2>/dev/null | wc -l)
+	[ "$n" -gt 8000 ]
+	mss=$(tshark -n -r "$BATS_TEST_TMPDIR/sent.pcap" -Y 'ipv6.dst == ::1 && tcp.flags.syn == 1' \
+		-T fields -e tcp.options.mss_val 2>/dev/null | sort -u)
+	[ "$mss" = 1196 ]	# the clamped MSS, as sent to the back end
 }

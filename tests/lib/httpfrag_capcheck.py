@@ -12,7 +12,6 @@ Prints one JSON line of counts; exit 0 when every rule holds, 1 otherwise.
 import json
 import subprocess
 import sys
-from collections import defaultdict
 
 
 def tshark(pcap, defrag, display, fields):
@@ -30,7 +29,11 @@ def tshark(pcap, defrag, display, fields):
 def main():
     pcap, addr, mss, tail = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     problems = []
-    frags = defaultdict(list)
+    # Datagrams: fragments grouped by ID in capture order.  A 32-bit random ID
+    # recurs by chance (birthday: ~1% in 10k datagrams); a datagram whose
+    # trailing fragment has arrived is complete, so a later fragment with the
+    # same ID starts a new one.
+    done, open_ = [], {}
     whole = rst = 0
 
     # Pass 1: the packets as they were on the wire.
@@ -42,16 +45,21 @@ def main():
             rst += 1
         if ident:
             # tshark gives the offset field in 8-octet units
-            frags[ident].append((int(num), int(off) * 8, more in ("1", "True"), int(plen) - 8))
+            f = (int(num), int(off) * 8, more in ("1", "True"), int(plen) - 8)
+            open_.setdefault(ident, []).append(f)
+            if not f[2]:		# the last fragment: this datagram is complete
+                done.append((ident, open_.pop(ident)))
         elif tcplen:
             whole += 1
             if int(tcplen) > tail:
                 problems.append("frame %s: unfragmented segment of %s octets > tail %d"
                                 % (num, tcplen, tail))
-    for ident, fl in frags.items():
+    done += list(open_.items())
+    for ident, fl in done:
         fl.sort(key=lambda f: f[1])
         if len(fl) != 2:
-            problems.append("fragment id %s: %d fragments, not 2" % (ident, len(fl)))
+            problems.append("fragment id %s (frames %s): %d fragments, not 2"
+                            % (ident, ",".join(str(f[0]) for f in fl), len(fl)))
             continue
         (n1, o1, m1, d1), (n2, o2, m2, d2) = fl
         if o1 != 0 or not m1 or m2 or d1 % 8 or o2 != d1 or d2 != tail:
@@ -74,7 +82,7 @@ def main():
             problems.append("frame %s: TCP checksum status %s" % (num, status))
     if rst:
         problems.append("%d RST segment(s) from the front end" % rst)
-    print(json.dumps({"fragmented_segments": len(frags), "whole_segments": whole,
+    print(json.dumps({"fragmented_segments": len(done), "whole_segments": whole,
                       "segments": segs, "bad_checksums": bad, "rst": rst,
                       "max_payload": maxlen, "tcp_header_lengths": sorted(hdrlens),
                       "problems": len(problems)}))
