@@ -265,7 +265,7 @@ EOF
 
 @test "--no-clamp-mss --user nobody: back-end segments re-cut, content identical, host restored" {
 	own_front_end
-	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200 --user nobody
+	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200 --user nobody --frag-id sequential
 	grep -Eq '^Uid:\s+65534\s' "/proc/$HF_PID/status"	# running as nobody
 	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
 	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
@@ -279,6 +279,16 @@ EOF
 	run "$CHECK" "$BATS_TEST_TMPDIR/c.pcap" "$ADDR" 1000 200
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# --frag-id sequential: each datagram's ID is the previous one + 1
+	steps=$(tshark -n -r "$BATS_TEST_TMPDIR/c.pcap" -o ipv6.defragment:FALSE -Y 'ipv6.fraghdr.offset == 0' \
+		-T fields -e ipv6.fraghdr.ident 2>/dev/null | /usr/bin/python3 -c '
+import sys
+ids = [int(l, 16) for l in sys.stdin if l.strip()]
+d = [(b - a) % 2**32 for a, b in zip(ids, ids[1:])]
+print(len(d), sum(x == 1 for x in d))')
+	echo "steps, of them +1: $steps"
+	read -r all ones <<<"$steps"
+	[ "$all" -gt 1000 ] && [ "$ones" -eq "$all" ]
 	host_state >"$LAB_DIR/state.after2"
 	diff "$LAB_DIR/state.before" "$LAB_DIR/state.after2"
 }
