@@ -279,24 +279,6 @@ static void progress_done(struct progress *pg)
 
 /* Does a classic pcap file carry nanosecond timestamps?  The output keeps the
  * input's precision; pcapng and stdin get nanoseconds (never lossy). */
-static bool input_nsec(const char *path)
-{
-	unsigned char m[4];
-	FILE *f;
-	bool usec = false;
-
-	if (!strcmp(path, "-"))
-		return true;
-	f = fopen(path, "rb");
-	if (!f)
-		return true;
-	if (fread(m, 1, 4, f) == 4)
-		usec = (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-		       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4);
-	fclose(f);
-	return !usec;
-}
-
 /* ---- the three modes ---- */
 
 static int run_capture(struct job *j, const char *in_path, const char *out_path, uint64_t count,
@@ -313,7 +295,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 
 	if (fix)
 		j->dump = pio_dump_open(out_path, pio_dlt(in), pio_snaplen(in),
-					input_nsec(in_path) ? PIO_DUMP_NSEC : 0);
+					pio_source_usec(in) ? 0 : PIO_DUMP_NSEC);
 	s = sumstream_new(pio_dlt(in), fix ? SUMSTREAM_FIX : 0, &ops);
 	progress_init(&pg, in_path, show_progress);
 	while (!count || j->packets < count) {

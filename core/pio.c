@@ -23,6 +23,7 @@ struct pio_in {
 	pcap_t *p;
 	char *iobuf;		/* stdio buffer of an offline file (freed after pcap_close) */
 	bool live;
+	bool source_usec;	/* a classic microsecond pcap file */
 	char err[PIO_ERRLEN];
 };
 
@@ -59,6 +60,23 @@ static void copy_err(char err[PIO_ERRLEN], const char *fmt, ...)
 
 /* ---- capture ---- */
 
+/* libpcap reads every file at the precision we ask for and does not say what
+ * the file held; a faithful copy needs to know.  Peek at the magic of a
+ * seekable file (classic pcap, either byte order) and rewind. */
+static bool file_is_usec_pcap(FILE *fp)
+{
+	unsigned char m[4];
+	bool usec = false;
+
+	if (fread(m, 1, 4, fp) == 4)
+		usec = (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+		       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4);
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		usec = false;
+	clearerr(fp);
+	return usec;
+}
+
 struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -66,6 +84,7 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 	pcap_t *p = NULL;
 	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char *iobuf = NULL;
+	bool usec = false;
 
 	/* A large stdio buffer for files: libpcap reads record by record, and
 	 * the default (one page) costs a read() every few packets.  glibc
@@ -76,6 +95,7 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 		if (fp != stdin) {
 			iobuf = xmalloc(PIO_STDIO_BUF);
 			setvbuf(fp, iobuf, _IOFBF, PIO_STDIO_BUF);
+			usec = file_is_usec_pcap(fp);
 		}
 		p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 		if (!p && fp != stdin) {
@@ -101,7 +121,13 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 	in = xcalloc(1, sizeof(*in));
 	in->iobuf = iobuf;
 	in->p = p;
+	in->source_usec = usec;
 	return in;
+}
+
+bool pio_source_usec(const struct pio_in *in)
+{
+	return in->source_usec;
 }
 
 struct pio_in *pio_open_offline(const char *path)

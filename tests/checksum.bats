@@ -164,6 +164,8 @@ PY
 	run -0 "$V6KIT" checksum -r "$FX/mixed.pcap" --fix -w "$TMP/fixed.pcap"
 	[[ "$output" == *"fixed"* ]]
 	/usr/bin/python3 "$FX/cmpfix.py" "$FX/mixed.pcap" "$TMP/fixed.pcap"
+	# a microsecond pcap stays a microsecond pcap
+	[ "$(od -An -tx1 -N4 "$TMP/fixed.pcap" | tr -d ' ')" = "d4c3b2a1" ]
 	run -0 "$V6KIT" checksum -r "$TMP/fixed.pcap"
 	if command -v tshark >/dev/null; then
 		tshark_bad "$TMP/fixed.pcap" >"$TMP/ts"
