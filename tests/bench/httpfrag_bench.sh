@@ -69,13 +69,18 @@ speed() {
 	lab_exec c curl -g -s -S -f -m 300 -o "$2" -w '%{speed_download}\n' "$1"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$hf_pid/stat"; }
+user_ticks() { awk '{ print $14 }' "/proc/$hf_pid/stat"; }
 
-direct=() front=()
+direct=() front=() cpu=() ucpu=()
 for i in $(seq 1 "$runs"); do
 	direct+=("$(speed "http://[$BACKEND]/big.bin" /dev/null)")
 	out=/dev/null
 	[ "$i" -eq 1 ] && out=$D/got.bin
+	c0=$(cpu_ticks) u0=$(user_ticks)
 	front+=("$(speed "http://[$ADDR]/big.bin" "$out")")
+	cpu+=($(( $(cpu_ticks) - c0 )))
+	ucpu+=($(( $(user_ticks) - u0 )))
 	if [ "$i" -eq 1 ] && [ "$(sha256sum <"$D/got.bin")" != "$want" ]; then
 		echo "httpfrag_bench: download through httpfrag differs from the object" >&2
 		exit 1
@@ -96,4 +101,9 @@ awk -v d="$d" -v f="$f" -v mb="$mb" -v runs="$runs" 'BEGIN {
 }'
 printf 'all runs, direct:   %s\n' "$(printf '%.1f ' $(printf '%s\n' "${direct[@]}" | awk '{ print $1 / 1e6 }'))"
 printf 'all runs, httpfrag: %s\n' "$(printf '%.1f ' $(printf '%s\n' "${front[@]}" | awk '{ print $1 / 1e6 }'))"
+tick=$(getconf CLK_TCK)
+printf 'httpfrag process CPU per download: %s s, of which user %s s (system time includes the\n' \
+	"$(printf '%s\n' "${cpu[@]}" | median | awk -v t="$tick" '{ printf "%.2f", $1 / t }')" \
+	"$(printf '%s\n' "${ucpu[@]}" | median | awk -v t="$tick" '{ printf "%.2f", $1 / t }')"
+echo '  client kernel receiving and reassembling every fragment: veth runs it inside our send calls)'
 echo "httpfrag summary: $summary"
