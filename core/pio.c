@@ -167,6 +167,8 @@ struct pio_in *pio_try_open_live(const char *ifname, const char *bpf_filter, uns
 	pcap_set_immediate_mode(p, !!(flags & PIO_IMMEDIATE));
 	pcap_set_timeout(p, 100);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+	if (flags & PIO_BIGBUF)
+		pcap_set_buffer_size(p, 32 << 20);
 	rc = pcap_activate(p);
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
 		return live_fail(p, err, exit_code, EXIT_RESOURCE, "%s: no such interface%s", ifname, "");
