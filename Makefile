@@ -26,17 +26,19 @@ CORE_SRC := $(sort $(wildcard core/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/core/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/core/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libv6core.a
 
 APPLETS = $(shell ./v6kit --list 2>/dev/null | cut -f1)
 
-.PHONY: all deps check test unit sanitize demo install uninstall bench clean fixtures
-all: v6kit unit
+.PHONY: all deps check test unit tools sanitize demo install uninstall bench clean fixtures
+all: v6kit unit tools
 
 v6kit: $(BUILD)/v6kit
 ifeq ($(BUILD),build)
@@ -64,6 +66,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
 
 unit: $(TEST_BIN)
 
+# Test tools (tests/tools/*.c): helpers the bats labs drive, not installed.
+tools: $(TOOLS_BIN)
+
+$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MF $@.d -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS)
+
 deps:
 	@tests/deps.sh
 
@@ -77,7 +86,7 @@ test: all
 
 # The same tests against an ASan+UBSan build.
 sanitize: deps
-	$(MAKE) BUILD=build-san OPTFLAGS="$(SANFLAGS)" EXTRA_LDLIBS="-fsanitize=address,undefined" $(BUILD:build=build-san)/v6kit unit
+	$(MAKE) BUILD=build-san OPTFLAGS="$(SANFLAGS)" EXTRA_LDLIBS="-fsanitize=address,undefined" $(BUILD:build=build-san)/v6kit unit tools
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	V6KIT=$(CURDIR)/build-san/v6kit V6KIT_TESTBIN=$(CURDIR)/build-san/tests tests/run
 
@@ -108,4 +117,4 @@ uninstall:
 clean:
 	rm -rf build build-san v6kit
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOLS_BIN:=.d)

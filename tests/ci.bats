@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# ci.bats - .ci/run's bookkeeping, with make and apt-get replaced by stubs
+# that print canned tallies (the real runs are what .ci/run is for).
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	STUB=$(mktemp -d)
+	cat >"$STUB/apt-get" <<'S'
+#!/bin/sh
+exit 0
+S
+	# make TARGET: prints $STUB/TARGET.out and exits with $STUB/TARGET.rc.
+	cat >"$STUB/make" <<'S'
+#!/bin/sh
+d=$(dirname "$0")
+[ -f "$d/$1.out" ] && cat "$d/$1.out"
+exit "$(cat "$d/$1.rc" 2>/dev/null || echo 0)"
+S
+	chmod +x "$STUB/apt-get" "$STUB/make"
+}
+
+teardown() {
+	rm -rf "$STUB"
+}
+
+ci() {
+	run env PATH="$STUB:$PATH" TMPDIR="$STUB" "$TOP/.ci/run"
+}
+
+@test ".ci/run sums both tallies and succeeds when nothing failed" {
+	printf 'ok 1 a\n12 passed, 0 failed, 3 skipped\n' >"$STUB/check.out"
+	printf '10 passed, 0 failed, 5 skipped\n' >"$STUB/sanitize.out"
+	ci
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "22 passed, 0 failed" ]
+}
+
+@test ".ci/run: failures of either run are summed and fail the job" {
+	printf '12 passed, 2 failed, 0 skipped\n' >"$STUB/check.out"; echo 1 >"$STUB/check.rc"
+	printf '9 passed, 1 failed, 0 skipped\n' >"$STUB/sanitize.out"; echo 1 >"$STUB/sanitize.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "21 passed, 3 failed" ]
+}
+
+@test ".ci/run: a run without its tally line counts as a failure" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf 'cc: error: something broke\n' >"$STUB/sanitize.out"; echo 2 >"$STUB/sanitize.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "12 passed, 1 failed" ]
+}
+
+@test ".ci/run: a run that fails after an all-green tally counts as a failure" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"; echo 2 >"$STUB/check.rc"
+	printf '3 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "15 passed, 1 failed" ]
+}
+
+@test ".ci/run: the last tally of a run is the one that counts" {
+	printf '1 passed, 9 failed, 0 skipped\n5 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '5 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	ci
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "10 passed, 0 failed" ]
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# man.bats - every man/*.1 renders without a groff warning; v6kit.1 agrees
+# with the binary.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+}
+
+@test "every man/*.1 renders with no groff or man warning" {
+	command -v groff >/dev/null || skip "groff not installed (tests/deps.sh installs it)"
+	n=0
+	for page in "$TOP"/man/*.1; do
+		warn=$(groff -man -ww -t -z "$page" 2>&1)
+		[ -z "$warn" ] || { echo "$page: $warn"; return 1; }
+		if command -v man >/dev/null; then
+			for width in 70 80 120; do
+				warn=$(LC_ALL=C.UTF-8 MANWIDTH=$width man --warnings -l "$page" 2>&1 >/dev/null)
+				[ -z "$warn" ] || { echo "$page (width $width): $warn"; return 1; }
+			done
+		fi
+		n=$((n + 1))
+	done
+	[ "$n" -ge 1 ]
+}
+
+@test "every man page has NAME, SYNOPSIS, DESCRIPTION, EXIT STATUS, SEE ALSO" {
+	for page in "$TOP"/man/*.1; do
+		for s in NAME SYNOPSIS DESCRIPTION '"?EXIT STATUS"?' '"?SEE ALSO"?'; do
+			grep -Eq "^\.SH $s\$" "$page" || { echo "$page: no section $s"; return 1; }
+		done
+	done
+}
+
+@test "v6kit.1 names every built applet and its page; each built applet has a page" {
+	: "${V6KIT:?}"
+	for a in $("$V6KIT" --list | cut -f1); do
+		esc=${a//-/\\\\-}
+		grep -q "^\.B $esc\$" "$TOP/man/v6kit.1" || { echo "v6kit.1 does not describe $a"; return 1; }
+		grep -q "BR v6kit\\\\-$esc (1)" "$TOP/man/v6kit.1" || { echo "v6kit.1 lacks v6kit-$a(1)"; return 1; }
+		[ -f "$TOP/man/v6kit-$a.1" ] || { echo "no man/v6kit-$a.1"; return 1; }
+	done
+	# The SPEC applets are all there, built or not.
+	for a in checksum ra-sniff dnsfrag httpfrag pcap-replay 6in4-relay; do
+		grep -q "^\.B ${a//-/\\\\-}\$" "$TOP/man/v6kit.1"
+	done
+}
+
+@test "v6kit.1 documents the common options, exit codes, history file" {
+	page=$TOP/man/v6kit.1
+	for o in help json quiet verbose interface read write count timeout; do
+		grep -q "\\\\-\\\\-$o" "$page" || { echo "no --$o"; return 1; }
+	done
+	grep -q 'XDG_STATE_HOME/v6kit/history' "$page"
+	grep -q '\.v6kit_history' "$page"
+	for c in 0 1 2 3; do grep -q "^\.B $c\$" "$page"; done
+}
