@@ -26,12 +26,20 @@ CORE_SRC := $(sort $(wildcard core/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/core/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 TOOLS_SRC := $(sort $(wildcard tests/tools/*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/core/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+# Fuzz harnesses built with GCC around tests/fuzz/standalone.c replay the
+# corpora and past findings in every test run; `make fuzz` builds them with
+# clang's libFuzzer and fuzzes each for FUZZ_SECONDS.
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libv6core.a
 
@@ -60,11 +68,27 @@ $(BUILD)/tests/%: tests/core/%.c tests/core/t.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MF $@.d -Itests/core -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MF $@.d -o $@ $< tests/fuzz/standalone.c $(CORE_LIB) $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(CORE_LIB) $(LDFLAGS) $(LDLIBS) -lm
 
-unit: $(TEST_BIN)
+unit: $(TEST_BIN) $(FUZZ_BIN)
+
+# libFuzzer: core instrumented for coverage, each harness fuzzed for
+# FUZZ_SECONDS under ASan+UBSan; any finding fails (and is kept in
+# tests/fuzz/out/ to be turned into a regression input).
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPTFLAGS="$(FUZZFLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libv6core.a
+	@mkdir -p build-fuzz/lf
+	for h in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		$(FUZZ_CC) $(CFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -MF build-fuzz/lf/$$h.d -o build-fuzz/lf/$$h \
+			tests/fuzz/$$h.c build-fuzz/libv6core.a $(LDFLAGS) $(LDLIBS) || exit 1; \
+	done
+	tests/fuzz/run build-fuzz/lf $(FUZZ_SECONDS)
 
 # Test tools (tests/tools/*.c): helpers the bats labs drive, not installed.
 tools: $(TOOLS_BIN)
@@ -99,6 +123,7 @@ demo: deps
 
 fixtures:
 	/usr/bin/python3 tests/fixtures/pkt_vectors.py > tests/core/pkt_vectors.h
+	/usr/bin/python3 tests/fixtures/pkt_vectors.py --corpus tests/fuzz/corpus
 
 install: v6kit
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
@@ -115,6 +140,6 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/v6kit.1 $(DESTDIR)$(MANDIR)/man1/v6kit-*.1
 
 clean:
-	rm -rf build build-san v6kit
+	rm -rf build build-san build-fuzz v6kit
 
--include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(TOOLS_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(FUZZ_BIN:=.d) $(TOOLS_BIN:=.d)

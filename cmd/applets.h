@@ -5,6 +5,7 @@
 #define V6_APPLETS_H
 
 #define V6_APPLETS(X) \
+	X(ra_sniff, "ra-sniff", "decode router advertisements, learn the gateway MAC") \
 	/* applets are added here as they are built */
 
 #include <getopt.h>

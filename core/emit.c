@@ -41,16 +41,23 @@ static void text_vadd(const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 
+	/* Format once into the room there is; only a field that does not fit
+	 * is formatted again after growing (records are built field by field,
+	 * so formatting twice would double the cost of text output). */
+	if (em.tcap - em.tlen < 256) {
+		em.tcap = em.tcap ? em.tcap * 2 : 1024;
+		em.text = xrealloc(em.text, em.tcap);
+	}
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(em.text + em.tlen, em.tcap - em.tlen, fmt, ap2);
 	va_end(ap2);
 	if (n <= 0)
 		return;
 	if (em.tlen + (size_t)n + 1 > em.tcap) {
 		em.tcap = (em.tlen + (size_t)n + 1) * 2;
 		em.text = xrealloc(em.text, em.tcap);
+		vsnprintf(em.text + em.tlen, em.tcap - em.tlen, fmt, ap);
 	}
-	vsnprintf(em.text + em.tlen, em.tcap - em.tlen, fmt, ap);
 	em.tlen += (size_t)n;
 }
 

@@ -148,6 +148,22 @@ enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, 
 		else
 			len = ((size_t)hl + 1) * 8;
 
+		if (cur_left(c) < len) {
+			/* The header runs past the datagram or the capture. */
+			bool short_cap = ip->avail < ip->tot_len;
+			if (!short_cap && ip->frag && !ip->frag_off) {
+				ip->chain_incomplete = true;
+				note(p, "first fragment does not hold the whole header chain (RFC 7112)");
+				ip->proto = nh;
+				ip->ul_off = (uint32_t)off;
+				ip->ul_len = 0;
+				return PKT_OK;
+			}
+			ip_verdict(p, ip, short_cap ? PKT_TRUNCATED : PKT_INVALID,
+				   short_cap ? "extension header truncated"
+					     : "extension header beyond payload length", off);
+			return p->verdict;
+		}
 		if (ip->n_ext < PKT_MAX_EXT) {
 			struct pkt_ext *e = &ip->ext[ip->n_ext++];
 			e->type = nh;
@@ -210,21 +226,7 @@ enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, 
 
 		{
 			struct cur h;
-			if (!cur_sub(c, len, &h)) {
-				bool short_cap = ip->avail < ip->tot_len;
-				if (!short_cap && ip->frag && !ip->frag_off) {
-					ip->chain_incomplete = true;
-					note(p, "first fragment does not hold the whole header chain (RFC 7112)");
-					ip->proto = nh;
-					ip->ul_off = (uint32_t)off;
-					ip->ul_len = 0;
-					return PKT_OK;
-				}
-				ip_verdict(p, ip, short_cap ? PKT_TRUNCATED : PKT_INVALID,
-					   short_cap ? "extension header truncated"
-						     : "extension header beyond payload length", off);
-				return p->verdict;
-			}
+			cur_sub(c, len, &h);	/* fits: checked above */
 			if (nh == 43) {
 				ip->rthdr_off = (uint32_t)off;
 				after_routing = true;

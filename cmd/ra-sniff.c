@@ -1,0 +1,244 @@
+/* ra-sniff.c - the ra-sniff applet: decode router advertisements live or
+ * from a capture, solicit them, and hand scripts the gateway MAC
+ * (RFC 4861; decoding and soliciting live in core/nd). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applets.h"
+#include "args.h"
+#include "emit.h"
+#include "nd.h"
+#include "pio.h"
+#include "util.h"
+
+enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY };
+
+const struct option ra_sniff_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "read", required_argument, NULL, 'r' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "solicit", no_argument, NULL, OPT_SOLICIT },
+	{ "gateway", no_argument, NULL, OPT_GATEWAY },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: v6kit ra-sniff -i IFACE [--solicit] [--once | -c N] [--timeout SEC] [--gateway]\n"
+		"       v6kit ra-sniff -r FILE [-c N] [--gateway]\n"
+		"\n"
+		"Decode every IPv6 router advertisement (RFC 4861) with all its options,\n"
+		"report RFC 4861 6.1.2 violations per RA, and learn the gateway MAC.\n"
+		"\n"
+		"  -i, --interface IFACE  listen on IFACE (needs CAP_NET_RAW)\n"
+		"  -r, --read FILE        read a pcap/pcapng capture ('-' = stdin)\n"
+		"      --solicit          send a router solicitation to ff02::2 first (retried\n"
+		"                         every 4 s, 3 times, until an RA arrives)\n"
+		"      --once             stop after the first RA (same as -c 1)\n"
+		"  -c, --count N          stop after N RAs\n"
+		"      --timeout SEC      give up after SEC seconds (fractional allowed)\n"
+		"      --gateway          print only the default router's MAC (SLLA option,\n"
+		"                         else Ethernet source) of the first valid RA with a\n"
+		"                         non-zero router lifetime, and exit\n"
+		"  -j, --json             one JSON object per RA, then a summary line\n"
+		"  -q, --quiet            no summary line\n"
+		"  -v, --verbose          more diagnostics on stderr\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
+		"end of capture, 2 usage error or unreadable file, 3 no such interface or\n"
+		"no privilege.  See v6kit-ra-sniff(1).\n");
+}
+
+struct run {
+	unsigned long max;		/* 0 = unlimited */
+	bool gateway;
+	bool quiet;
+	uint64_t ras, invalid, shown;
+	bool gw_found;
+	uint8_t gw[6];
+	uint8_t gw_router[16];
+};
+
+/* One RA: emit it, or in --gateway mode remember the first usable one. */
+static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64_t ts_us)
+{
+	struct run *r = ctx;
+
+	(void)p;
+	r->ras++;
+	if (ra->n_violations_total)
+		r->invalid++;
+	if (r->gateway) {
+		if (!nd_ra_is_gateway(ra) || !nd_ra_gateway_mac(ra, r->gw))
+			return false;
+		r->gw_found = true;
+		memcpy(r->gw_router, ra->router, 16);
+		return true;
+	}
+	nd_ra_emit(ra, ts_us);
+	r->shown++;
+	return r->max && r->shown >= r->max;
+}
+
+static void summary(const struct run *r, uint64_t packets, uint64_t solicitations,
+		    uint64_t start_us, bool live)
+{
+	if (r->gateway || r->quiet)
+		return;
+	em_begin("summary");
+	em_u64(EM_ANY, "packets", "%llu packets, ", packets);
+	em_u64(EM_ANY, "ras", "%llu router advertisements", r->ras);
+	em_u64(EM_ANY, "invalid", " (%llu with violations)", r->invalid);
+	if (live)
+		em_u64(EM_ANY, "solicitations", ", %llu solicitations sent", solicitations);
+	em_dbl(EM_JSON, "elapsed_s", NULL, (double)(now_mono_us() - start_us) / 1e6);
+	em_end();
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int run_offline(const char *path, struct run *r)
+{
+	struct pio_in *in = pio_open_offline(path);
+	struct nd_ra *ra = xmalloc(sizeof(*ra));
+	uint64_t start = now_mono_us(), packets = 0;
+	int dlt = pio_dlt(in), rc = 0, status = EXIT_OK;
+	struct pio_frame f;
+
+	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
+		struct pkt p;
+
+		packets++;
+		if (!nd_frame_maybe_ra(dlt, f.data, f.caplen))
+			continue;
+		pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
+		if (!nd_ra_decode(&p, ra))
+			continue;
+		if (on_ra(r, &p, ra, pio_frame_us(&f)))
+			break;
+	}
+	if (rc < 0) {
+		em_error_at(path, 0, packets + 1, "%s", pio_error(in));
+		status = EXIT_FAIL;
+	}
+	free(ra);
+	pio_close(in);
+	summary(r, packets, 0, start, false);
+	return status;
+}
+
+int ra_sniff_main(int argc, char **argv)
+{
+	const char *ifname = NULL, *path = NULL;
+	struct run r = { .max = 0 };
+	bool json = false, solicit = false;
+	double timeout = 0;
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, "hjqvi:r:c:", ra_sniff_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			r.quiet = true;
+			v6_verbosity = -1;
+			break;
+		case 'v':
+			v6_verbosity++;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'r':
+			path = optarg;
+			break;
+		case 'c':
+			r.max = (unsigned long)arg_uint("count", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_ONCE:
+			r.max = 1;
+			break;
+		case OPT_TIMEOUT:
+			timeout = arg_double("timeout", optarg, 0.001, 1e9);
+			break;
+		case OPT_SOLICIT:
+			solicit = true;
+			break;
+		case OPT_GATEWAY:
+			r.gateway = true;
+			break;
+		default:
+			die_usage("unknown option");
+		}
+	}
+	em_init(json, stdout);
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!ifname == !path)
+		die_usage("give exactly one of -i IFACE or -r FILE");
+	if (path && solicit)
+		die_usage("--solicit needs -i IFACE");
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (path) {
+		status = run_offline(path, &r);
+	} else if (r.gateway) {
+		struct nd_listen_stats st;
+
+		r.gw_found = !nd_gateway_learn_ex(ifname, timeout, solicit, r.gw, r.gw_router,
+						  &st, &stop_flag);
+		status = EXIT_OK;
+	} else {
+		struct nd_listen_cfg cfg = {
+			.ifname = ifname, .timeout_s = timeout, .solicit = solicit,
+			.on_ra = on_ra, .ctx = &r, .stop = &stop_flag,
+		};
+		struct nd_listen_stats st;
+		uint64_t start = now_mono_us();
+
+		nd_listen_run(&cfg, &st);
+		summary(&r, st.packets, st.solicitations, start, true);
+		status = EXIT_OK;
+		if (st.timed_out && !r.quiet && !r.gateway)
+			debugmsg("no router advertisement within the time limit");
+	}
+	if (r.gateway) {
+		char mb[18], ab[46];
+
+		if (!r.gw_found)
+			return EXIT_FAIL;
+		em_begin("gateway");
+		em_str(EM_ANY, "mac", "%s\n", fmt_mac(r.gw, mb));
+		em_str(EM_JSON, "router", NULL, fmt_ip6(r.gw_router, ab));
+		em_str(EM_JSON, "interface", NULL, ifname);
+		em_end();
+		return status;
+	}
+	if (r.ras == 0)
+		return EXIT_FAIL;
+	return status;
+}
