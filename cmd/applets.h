@@ -5,6 +5,7 @@
 #define V6_APPLETS_H
 
 #define V6_APPLETS(X) \
+	X(relay_6in4, "6in4-relay", "relay protocol-41 tunnelled IPv6 to hosts behind a NAT") \
 	X(ra_sniff, "ra-sniff", "decode router advertisements, learn the gateway MAC") \
 	/* applets are added here as they are built */
 

@@ -1,0 +1,760 @@
+/* relay.c - the 6in4 relay agent: table, per-packet checks, rewrites and
+ * counters.  RFC 4213 (6in4: §3.5 encapsulation, §3.6 decapsulation and
+ * source checks), RFC 791 (TTL), RFC 1624 (incremental checksum update),
+ * RFC 4291 §2.5.2-2.7 (unspecified, loopback, multicast sources), RFC 8200. */
+#include "relay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+
+#include "build.h"
+#include "csum.h"
+#include "cursor.h"
+#include "emit.h"
+#include "names.h"
+#include "pkt.h"
+#include "util.h"
+
+#define ETH_P_IPV4	0x0800
+#define ETH_P_IPV6	0x86dd
+#define OUTBOUND_TTL	64
+
+static const char *const reason_names[RR_COUNT] = {
+	[RR_NOT_PROTO41] = "not_proto41",
+	[RR_BAD_OUTER_HEADER] = "bad_outer_header",
+	[RR_BAD_OUTER_CHECKSUM] = "bad_outer_checksum",
+	[RR_OUTER_FRAGMENT] = "outer_fragment",
+	[RR_TUNNEL_SERVER_MISMATCH] = "tunnel_server_mismatch",
+	[RR_BAD_INNER_HEADER] = "bad_inner_header",
+	[RR_BAD_INNER_SOURCE] = "bad_inner_source",
+	[RR_NO_DESTINATION] = "no_destination",
+	[RR_NOT_ALLOWED] = "not_allowed",
+	[RR_TRUNCATED] = "truncated",
+	[RR_TTL_EXCEEDED] = "ttl_exceeded",
+};
+
+const char *relay_reason_name(enum relay_reason r)
+{
+	return (unsigned)r < RR_COUNT ? reason_names[r] : "?";
+}
+
+const char *relay_mode_name(enum relay_mode m)
+{
+	return m == RELAY_MODE_RAW ? "raw" : "6in4";
+}
+
+/* ---- table ---- */
+
+void relay_table_init(struct relay_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void relay_table_free(struct relay_table *t)
+{
+	free(t->d);
+	free(t->hash);
+	free(t->pfx);
+	relay_table_init(t);
+}
+
+static size_t addr_hash(const uint8_t a[16], size_t size)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 32) & (size_t)(size - 1);
+}
+
+static void hash_insert(struct relay_table *t, size_t i)
+{
+	size_t h = addr_hash(t->d[i].v6.addr.a, t->hash_size);
+
+	while (t->hash[h] >= 0)
+		h = (h + 1) & (t->hash_size - 1);
+	t->hash[h] = (int32_t)i;
+}
+
+/* Index the new last entry: its own slot in the hash or the prefix list. */
+static void index_entry(struct relay_table *t)
+{
+	size_t i = t->n - 1;
+
+	if (t->d[i].v6.len < 128) {
+		t->pfx = xrealloc(t->pfx, (t->n_pfx + 1) * sizeof(*t->pfx));
+		t->pfx[t->n_pfx++] = (uint32_t)i;
+		return;
+	}
+	if (t->hash_size <= 2 * t->n) {
+		free(t->hash);
+		t->hash_size = t->hash_size ? t->hash_size * 4 : 64;
+		t->hash = xmalloc(t->hash_size * sizeof(*t->hash));
+		memset(t->hash, 0xff, t->hash_size * sizeof(*t->hash));
+		for (size_t j = 0; j < t->n; j++)
+			if (t->d[j].v6.len == 128)
+				hash_insert(t, j);
+		return;
+	}
+	hash_insert(t, i);
+}
+
+static bool errf(char *err, size_t errlen, const char *fmt, ...) V6_PRINTF(3, 4);
+static bool errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static void dest_key(const struct v6_prefix *p, char key[52])
+{
+	char a[46];
+
+	fmt_ip6(p->addr.a, a);
+	if (p->len == 128)
+		snprintf(key, 52, "%s", a);
+	else
+		snprintf(key, 52, "%s/%u", a, p->len);
+}
+
+bool relay_table_add_line(struct relay_table *t, const char *line, unsigned lineno,
+			  char *err, size_t errlen)
+{
+	char buf[512], *field[5], *s, *save = NULL;
+	char perr[ARG_ERRLEN];
+	struct relay_dest d;
+	size_t n = 0;
+
+	if (strlen(line) >= sizeof(buf))
+		return errf(err, errlen, "line longer than %zu characters", sizeof(buf) - 1);
+	snprintf(buf, sizeof(buf), "%s", line);
+	if ((s = strchr(buf, '#')))
+		*s = '\0';
+	for (s = strtok_r(buf, " \t\r\n,", &save); s; s = strtok_r(NULL, " \t\r\n,", &save)) {
+		if (n == 4)
+			return errf(err, errlen, "unexpected '%s' after the mode (fields: IPV6-ADDR IPV4-ADDR MAC [6in4|raw])", s);
+		field[n++] = s;
+	}
+	if (n == 0)
+		return true;
+	if (n < 3)
+		return errf(err, errlen, "expected IPV6-ADDR IPV4-ADDR MAC [6in4|raw], got %zu field%s",
+			    n, n == 1 ? "" : "s");
+
+	memset(&d, 0, sizeof(d));
+	d.line = lineno;
+	if (!parse_prefix(field[0], &d.v6, perr))
+		return errf(err, errlen, "invalid IPv6 address '%s': %s", field[0], perr);
+	if (d.v6.addr.family != 6)
+		return errf(err, errlen, "invalid IPv6 address '%s': not IPv6", field[0]);
+	if (d.v6.addr.a[0] == 0xff)
+		return errf(err, errlen, "invalid IPv6 address '%s': multicast", field[0]);
+	if (!parse_ip4(field[1], d.v4, perr))
+		return errf(err, errlen, "invalid IPv4 address '%s': %s", field[1], perr);
+	if (!parse_mac(field[2], d.mac, perr))
+		return errf(err, errlen, "invalid MAC '%s': %s", field[2], perr);
+	if (d.mac[0] & 1)
+		return errf(err, errlen, "invalid MAC '%s': multicast/broadcast", field[2]);
+	if (n < 4 || !strcmp(field[3], "6in4"))
+		d.mode = RELAY_MODE_6IN4;
+	else if (!strcmp(field[3], "raw"))
+		d.mode = RELAY_MODE_RAW;
+	else
+		return errf(err, errlen, "invalid mode '%s': expected 6in4 or raw", field[3]);
+	dest_key(&d.v6, d.key);
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->d[i].v6.len == d.v6.len && !memcmp(t->d[i].v6.addr.a, d.v6.addr.a, 16)) {
+			if (t->d[i].line)
+				return errf(err, errlen, "duplicate destination %s (first on line %u)",
+					    d.key, t->d[i].line);
+			return errf(err, errlen, "duplicate destination %s", d.key);
+		}
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->d = xrealloc(t->d, t->cap * sizeof(*t->d));
+	}
+	t->d[t->n++] = d;
+	index_entry(t);
+	return true;
+}
+
+bool relay_table_load(struct relay_table *t, const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	bool ok = true;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		if (!relay_table_add_line(t, line, lineno, msg, sizeof(msg))) {
+			errf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			ok = false;
+			break;
+		}
+	}
+	if (ok && ferror(f))
+		ok = errf(err, errlen, "%s: %s", path, strerror(errno));
+	free(line);
+	fclose(f);
+	return ok;
+}
+
+static bool prefix6_has(const struct v6_prefix *p, const uint8_t a[16])
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(p->addr.a, a, full))
+		return false;
+	return !rest || !((p->addr.a[full] ^ a[full]) & (uint8_t)(0xff00 >> rest));
+}
+
+int relay_table_lookup(const struct relay_table *t, const uint8_t dst[16])
+{
+	int best = -1;
+
+	if (t->hash_size) {
+		for (size_t h = addr_hash(dst, t->hash_size); t->hash[h] >= 0; h = (h + 1) & (t->hash_size - 1))
+			if (!memcmp(t->d[t->hash[h]].v6.addr.a, dst, 16))
+				return t->hash[h];
+	}
+	for (size_t k = 0; k < t->n_pfx; k++) {
+		size_t i = t->pfx[k];
+		if (prefix6_has(&t->d[i].v6, dst) && (best < 0 || t->d[i].v6.len > t->d[best].v6.len))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* ---- --allow ---- */
+
+bool relay_allow_parse(const char *s, struct relay_allow *a, char *err, size_t errlen)
+{
+	char proto[32], perr[ARG_ERRLEN];
+	const char *slash = strchr(s, '/');
+	size_t plen = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t num;
+	int v;
+
+	memset(a, 0, sizeof(*a));
+	if (plen == 0 || plen >= sizeof(proto))
+		return errf(err, errlen, "expected PROTO[/PORTS], e.g. tcp/80");
+	memcpy(proto, s, plen);
+	proto[plen] = '\0';
+	if (!strcmp(proto, "ipv6-icmp") || !strcmp(proto, "icmp6"))
+		v = 58;
+	else
+		v = tok_value(tok_ipproto, proto);
+	if (v < 0) {
+		if (!parse_uint(proto, 0, 255, &num, perr))
+			return errf(err, errlen, "unknown protocol '%s'", proto);
+		v = (int)num;
+	}
+	if (pkt_is_ext6((uint8_t)v) || v == 59)
+		return errf(err, errlen, "'%s' is an extension header, not a transport protocol", proto);
+	a->proto = (uint8_t)v;
+	if (!slash) {
+		a->any = true;
+		return true;
+	}
+	if (v != 6 && v != 17 && v != 58 && v != 1 && v != 132 && v != 136)
+		return errf(err, errlen, "protocol '%s' has no ports", proto);
+	if (!parse_ports(slash + 1, a->ports, perr))
+		return errf(err, errlen, "%s", perr);
+	if ((v == 58 || v == 1)) {
+		for (unsigned i = 256; i < 65536; i++)
+			if (port_set_has(a->ports, (uint16_t)i))
+				return errf(err, errlen, "ICMP types are 0-255");
+	}
+	return true;
+}
+
+/* Does the inner packet pass the --allow list?  Ports of TCP/UDP/SCTP/
+ * UDP-Lite are read at the upper-layer header the parser found behind the
+ * extension chain; a non-first fragment only passes a port-less entry. */
+static bool allowed(const struct relay_cfg *cfg, const struct pkt *p, const struct pkt_ip *in,
+		    const struct cur *frame)
+{
+	bool first = !(in->frag && in->frag_off);
+
+	for (size_t i = 0; i < cfg->n_allow; i++) {
+		const struct relay_allow *a = &cfg->allow[i];
+		uint16_t key;
+
+		if (a->proto != in->proto)
+			continue;
+		if (a->any)
+			return true;
+		if (!first)
+			continue;
+		if (p->l4 == in->proto && (in->proto == 58 || in->proto == 1)) {
+			key = p->icmp_type;
+		} else if (p->l4 == in->proto) {
+			key = p->dport;
+		} else if (in->proto == 132 || in->proto == 136) {
+			struct cur c;
+			cur_window(frame, in->ul_off + 2, 2, &c);
+			if (!cur_be16(&c, &key))
+				continue;
+		} else {
+			continue;
+		}
+		if (port_set_has(a->ports, key))
+			return true;
+	}
+	return false;
+}
+
+/* ---- per packet ---- */
+
+static void drop(struct relay_out *r, enum relay_reason why, const char *detail)
+{
+	r->action = RELAY_DROP;
+	r->reason = why;
+	r->why = detail;
+}
+
+static bool bad_source6(const uint8_t a[16])
+{
+	static const uint8_t zero[16], loop[16] = { [15] = 1 };
+
+	return a[0] == 0xff || !memcmp(a, zero, 16) || !memcmp(a, loop, 16);
+}
+
+static const uint8_t *our_mac(const struct relay_cfg *cfg, const struct pkt *p)
+{
+	static const uint8_t none[6];
+
+	if (cfg->has_mac)
+		return cfg->mac;
+	return p->has_eth ? p->eth_dst : none;
+}
+
+/* Copy an IP packet from the capture into the writer, returning its offset. */
+static size_t copy_packet(struct wcur *w, const struct cur *frame, size_t off, size_t len)
+{
+	struct cur c;
+	size_t at = wcur_off(w);
+
+	cur_window(frame, off, len, &c);
+	wcur_from(w, &c, len);
+	return at;
+}
+
+/* The IPv4 header at out[ip_off..+hlen) sums to zero? */
+static bool ip4_csum_ok(const uint8_t *buf, size_t buflen, size_t ip_off, size_t hlen)
+{
+	struct cur c;
+	const uint8_t *h;
+
+	cur_init(&c, buf, buflen);
+	cur_skip(&c, ip_off);
+	h = cur_take(&c, hlen);
+	return h && csum_buf(h, hlen) == 0;
+}
+
+/* Mode 6in4: the whole IPv4 packet, destination rewritten, TTL decremented,
+ * header checksum updated incrementally (RFC 1624 eqn. 3) and verified. */
+static void send_6in4(const struct relay_dest *d, const struct pkt_ip *o,
+		      const struct cur *frame, const uint8_t *src_mac, uint8_t *out, struct relay_out *r)
+{
+	struct wcur w;
+	size_t ip;
+	uint16_t hc;
+
+	wcur_init(&w, out, RELAY_OUT_MAX);
+	build_eth(&w, d->mac, src_mac, BUILD_NO_VLAN, ETH_P_IPV4);
+	ip = copy_packet(&w, frame, o->off, o->tot_len);
+	hc = csum_update16(o->v4_csum, (uint16_t)(o->ttl << 8 | o->proto),
+			   (uint16_t)((o->ttl - 1) << 8 | o->proto));
+	hc = csum_update_bytes(hc, o->dst, d->v4, 4);
+	wcur_set_u8(&w, ip + 8, (uint8_t)(o->ttl - 1));
+	wcur_set_be32(&w, ip + 16, (uint32_t)d->v4[0] << 24 | (uint32_t)d->v4[1] << 16 |
+				   (uint32_t)d->v4[2] << 8 | d->v4[3]);
+	wcur_set_be16(&w, ip + 10, hc);
+	r->len = wcur_off(&w);
+	if (w.overflow) {
+		drop(r, RR_BAD_OUTER_HEADER, "packet does not fit the output buffer");
+		return;
+	}
+	if (!ip4_csum_ok(out, r->len, ip, o->hlen)) {
+		/* Cannot happen with a valid input checksum; never send a bad one. */
+		wcur_set_be16(&w, ip + 10, 0);
+		{
+			struct cur c;
+			const uint8_t *h;
+			cur_init(&c, out, r->len);
+			cur_skip(&c, ip);
+			h = cur_take(&c, o->hlen);
+			wcur_set_be16(&w, ip + 10, h ? csum_buf(h, o->hlen) : 0);
+		}
+		r->why = "IPv4 checksum recomputed in full";
+	}
+	r->action = RELAY_SEND;
+	r->kind = RELAY_KIND_6IN4;
+}
+
+/* Mode raw: the bare inner IPv6 packet, hop limit decremented (the relay is
+ * the raw host's router). */
+static void send_raw(const struct relay_dest *d, const struct pkt_ip *in, const struct cur *frame,
+		     const uint8_t *src_mac, uint8_t *out, struct relay_out *r)
+{
+	struct wcur w;
+	size_t ip;
+
+	wcur_init(&w, out, RELAY_OUT_MAX);
+	build_eth(&w, d->mac, src_mac, BUILD_NO_VLAN, ETH_P_IPV6);
+	ip = copy_packet(&w, frame, in->off, in->tot_len);
+	wcur_set_u8(&w, ip + 7, (uint8_t)(in->ttl - 1));
+	r->len = wcur_off(&w);
+	if (w.overflow) {
+		drop(r, RR_BAD_INNER_HEADER, "packet does not fit the output buffer");
+		return;
+	}
+	r->action = RELAY_SEND;
+	r->kind = RELAY_KIND_RAW;
+}
+
+static void outbound(const struct relay_cfg *cfg, const struct relay_table *t, const struct pkt *p,
+		     const struct cur *frame, uint8_t *out, struct relay_out *r)
+{
+	static uint16_t ip_id;
+	const struct pkt_ip *in = &p->ip[0];
+	struct wcur w;
+	size_t ip, inner;
+	int host = -1;
+
+	if (!cfg->outbound || !p->n_ip || in->version != 6 || !cfg->n_servers) {
+		r->action = RELAY_IGNORE;
+		return;
+	}
+	if (p->has_eth && cfg->has_mac && memcmp(p->eth_dst, cfg->mac, 6)) {
+		r->action = RELAY_IGNORE;	/* not routed through us */
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct relay_dest *d = &t->d[i];
+		if (d->mode != RELAY_MODE_RAW || !prefix6_has(&d->v6, in->src))
+			continue;
+		if (p->has_eth && memcmp(d->mac, p->eth_src, 6))
+			continue;
+		if (host < 0 || d->v6.len > t->d[host].v6.len)
+			host = (int)i;
+	}
+	/* Link-scoped and multicast traffic (ND, MLD) stays on the link. */
+	if (host < 0 || in->dst[0] == 0xff || (in->dst[0] == 0xfe && (in->dst[1] & 0xc0) == 0x80)) {
+		r->action = RELAY_IGNORE;
+		return;
+	}
+	r->dest = host;
+	r->has_inner = true;
+	memcpy(r->inner_src, in->src, 16);
+	memcpy(r->inner_dst, in->dst, 16);
+	if (in->verdict == PKT_UNSUPPORTED)
+		return drop(r, RR_BAD_INNER_HEADER, in->why);
+	if (in->hlen != 40 || in->avail < in->tot_len) {
+		if (p->caplen < p->wirelen)
+			return drop(r, RR_TRUNCATED, "capture shorter than the IPv6 packet");
+		return drop(r, RR_TRUNCATED, "frame shorter than the IPv6 payload length");
+	}
+	if (in->ttl <= 1)
+		return drop(r, RR_TTL_EXCEEDED, "hop limit exhausted");
+
+	wcur_init(&w, out, RELAY_OUT_MAX);
+	build_eth(&w, cfg->gw_mac, our_mac(cfg, p), BUILD_NO_VLAN, ETH_P_IPV4);
+	ip = wcur_off(&w);
+	/* RFC 4213 §3.2.1: DF clear, the IPv4 network fragments if it must. */
+	build_ip4(&w, cfg->local4, cfg->servers[0], 41, OUTBOUND_TTL, 0, ++ip_id, false);
+	inner = copy_packet(&w, frame, in->off, in->tot_len);
+	wcur_set_u8(&w, inner + 7, (uint8_t)(in->ttl - 1));
+	if (w.overflow || !build_ip_finish(&w, ip))
+		return drop(r, RR_BAD_INNER_HEADER, "packet too large to encapsulate");
+	r->len = wcur_off(&w);
+	r->action = RELAY_SEND;
+	r->kind = RELAY_KIND_OUTBOUND;
+	memcpy(r->next_hop4, cfg->servers[0], 4);
+}
+
+void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
+		   int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+		   uint8_t *out, struct relay_out *r)
+{
+	struct pkt p;
+	struct cur fc, ic;
+	const struct pkt_ip *o, *in;
+	bool snap_cut;
+	uint8_t b0 = 0;
+	uint16_t plen = 0;
+	int di;
+
+	memset(r, 0, sizeof(*r));
+	r->dest = -1;
+	if (!wirelen)
+		wirelen = caplen;
+	snap_cut = caplen < wirelen;
+	pkt_parse(&p, dlt, frame, caplen, wirelen);
+	cur_init(&fc, frame, caplen);
+
+	if (((p.has_eth || p.has_sll) && p.ethertype == ETH_P_IPV6) ||
+	    (p.n_ip && p.ip[0].version == 6))
+		return outbound(cfg, t, &p, &fc, out, r);
+	if ((p.has_eth || p.has_sll) && p.ethertype != ETH_P_IPV4) {
+		r->action = RELAY_IGNORE;
+		return;
+	}
+	if (!p.n_ip) {
+		if (p.verdict == PKT_UNSUPPORTED) {
+			r->action = RELAY_IGNORE;
+			return;
+		}
+		if (p.verdict == PKT_TRUNCATED)
+			return drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER, p.why);
+		return drop(r, RR_BAD_OUTER_HEADER, p.why ? p.why : "not an IPv4 header");
+	}
+	o = &p.ip[0];
+	if (caplen < o->off + 20u)
+		return drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER, "IPv4 header truncated");
+	if (cfg->has_local && memcmp(o->dst, cfg->local4, 4)) {
+		r->action = RELAY_IGNORE;
+		return;
+	}
+	r->has_outer = true;
+	memcpy(r->outer_src, o->src, 4);
+	if (o->hlen < 20)
+		return drop(r, RR_BAD_OUTER_HEADER, "IPv4 header length below 20");
+	if (o->tot_len < o->hlen)
+		return drop(r, RR_BAD_OUTER_HEADER, "IPv4 total length below header length");
+	if (o->off + o->hlen > caplen || o->avail < o->tot_len) {
+		if (snap_cut)
+			return drop(r, RR_TRUNCATED, "capture shorter than the IPv4 packet");
+		return drop(r, RR_BAD_OUTER_HEADER, "frame shorter than the IPv4 total length");
+	}
+	if (o->proto != 41)
+		return drop(r, RR_NOT_PROTO41, "IPv4 protocol is not 41");
+	{
+		struct cur h;
+		const uint8_t *hb;
+		cur_window(&fc, o->off, o->hlen, &h);
+		hb = cur_take(&h, o->hlen);
+		if (!hb || csum_buf(hb, o->hlen) != 0)
+			return drop(r, RR_BAD_OUTER_CHECKSUM, "IPv4 header checksum");
+	}
+	if (o->frag)
+		return drop(r, RR_OUTER_FRAGMENT, "IPv4 fragment (not reassembled)");
+	if (cfg->n_servers) {
+		size_t i;
+		for (i = 0; i < cfg->n_servers; i++)
+			if (!memcmp(cfg->servers[i], o->src, 4))
+				break;
+		if (i == cfg->n_servers)
+			return drop(r, RR_TUNNEL_SERVER_MISMATCH, "outer source is not a tunnel server");
+	}
+
+	/* The inner IPv6 header, within the outer payload (RFC 4213 §3.6). */
+	cur_window(&fc, o->ul_off, o->ul_len, &ic);
+	if (!cur_peek_u8(&ic, 0, &b0))
+		return drop(r, RR_TRUNCATED, "no inner packet");
+	if (b0 >> 4 != 6)
+		return drop(r, RR_BAD_INNER_HEADER, "inner IP version is not 6");
+	if (o->ul_len < 40 || p.n_ip < 2)
+		return drop(r, RR_TRUNCATED, "outer payload shorter than an IPv6 header");
+	cur_peek_be16(&ic, 4, &plen);
+	in = &p.ip[1];
+	r->has_inner = true;
+	memcpy(r->inner_src, in->src, 16);
+	memcpy(r->inner_dst, in->dst, 16);
+	if (in->verdict == PKT_UNSUPPORTED)
+		return drop(r, RR_BAD_INNER_HEADER, in->why);
+	if (40u + plen > o->ul_len)
+		return drop(r, RR_TRUNCATED, "inner payload length beyond the outer packet");
+	if (40u + plen < o->ul_len)
+		return drop(r, RR_BAD_INNER_HEADER, "outer packet longer than the inner IPv6 packet");
+	if (bad_source6(in->src))
+		return drop(r, RR_BAD_INNER_SOURCE, "inner source multicast, loopback or unspecified");
+	di = relay_table_lookup(t, in->dst);
+	if (di < 0)
+		return drop(r, RR_NO_DESTINATION, "inner destination not in the table");
+	r->dest = di;
+	if (cfg->n_allow && !allowed(cfg, &p, in, &fc))
+		return drop(r, RR_NOT_ALLOWED, "transport not in --allow");
+	if (t->d[di].mode == RELAY_MODE_6IN4) {
+		if (o->ttl <= 1)
+			return drop(r, RR_TTL_EXCEEDED, "outer TTL exhausted");
+		send_6in4(&t->d[di], o, &fc, our_mac(cfg, &p), out, r);
+	} else {
+		if (in->ttl <= 1)
+			return drop(r, RR_TTL_EXCEEDED, "inner hop limit exhausted");
+		send_raw(&t->d[di], in, &fc, our_mac(cfg, &p), out, r);
+	}
+}
+
+/* ---- counters and records ---- */
+
+void relay_stats_init(struct relay_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void relay_stats_free(struct relay_stats *s)
+{
+	free(s->dest);
+	relay_stats_init(s);
+}
+
+void relay_stats_bind(struct relay_stats *s, struct relay_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j;
+		for (j = 0; j < s->n_dest; j++)
+			if (!strcmp(s->dest[j].key, t->d[i].key))
+				break;
+		if (j == s->n_dest) {
+			s->dest = xrealloc(s->dest, (s->n_dest + 1) * sizeof(*s->dest));
+			memset(&s->dest[j], 0, sizeof(s->dest[j]));
+			memcpy(s->dest[j].key, t->d[i].key, sizeof(s->dest[j].key));
+			s->n_dest++;
+		}
+		t->d[i].stat = j;
+	}
+}
+
+void relay_stats_count(struct relay_stats *s, const struct relay_table *t, const struct relay_out *r)
+{
+	s->packets++;
+	switch (r->action) {
+	case RELAY_IGNORE:
+		s->ignored++;
+		break;
+	case RELAY_DROP:
+		s->dropped[r->reason]++;
+		break;
+	case RELAY_SEND:
+		if (r->kind == RELAY_KIND_OUTBOUND)
+			s->outbound++;
+		else if (r->dest >= 0 && (size_t)r->dest < t->n && t->d[r->dest].stat < s->n_dest)
+			s->dest[t->d[r->dest].stat].n++;
+		break;
+	}
+}
+
+void relay_emit_stats(const struct relay_stats *s, const char *type, double elapsed_s)
+{
+	uint64_t relayed = 0, dropped = 0;
+
+	for (size_t i = 0; i < s->n_dest; i++)
+		relayed += s->dest[i].n;
+	for (int i = 0; i < RR_COUNT; i++)
+		dropped += s->dropped[i];
+	em_begin(type);
+	em_text("%s: ", type);
+	em_u64(EM_ANY, "packets", "%llu packets", s->packets);
+	em_u64(EM_TEXT, NULL, ", %llu relayed", relayed);
+	em_obj_begin(EM_JSON, "relayed", NULL);
+	for (size_t i = 0; i < s->n_dest; i++)
+		em_u64(EM_JSON, s->dest[i].key, NULL, s->dest[i].n);
+	em_obj_end(EM_JSON, NULL);
+	em_u64(EM_ANY, "outbound", ", %llu outbound", s->outbound);
+	em_u64(EM_TEXT, NULL, ", %llu dropped", dropped);
+	em_obj_begin(EM_JSON, "dropped", NULL);
+	for (int i = 0; i < RR_COUNT; i++)
+		em_u64(EM_JSON, reason_names[i], NULL, s->dropped[i]);
+	em_obj_end(EM_JSON, NULL);
+	em_u64(EM_ANY, "ignored", ", %llu ignored", s->ignored);
+	em_u64(EM_ANY, "send_errors", ", %llu send errors", s->send_errors);
+	em_u64(EM_ANY, "capture_dropped", ", %llu not captured", s->capture_dropped);
+	em_dbl(EM_ANY, "elapsed_s", ", %.3f s", elapsed_s);
+	if (!em_is_json()) {
+		for (size_t i = 0; i < s->n_dest; i++)
+			if (s->dest[i].n)
+				em_text("\n  relayed %-40s %llu", s->dest[i].key,
+					(unsigned long long)s->dest[i].n);
+		for (int i = 0; i < RR_COUNT; i++)
+			if (s->dropped[i])
+				em_text("\n  dropped %-40s %llu", reason_names[i],
+					(unsigned long long)s->dropped[i]);
+	}
+	em_end();
+}
+
+void relay_emit_packet(const struct relay_out *r, const struct relay_table *t, uint64_t wall_us)
+{
+	char a[46];
+
+	if (r->action == RELAY_IGNORE)
+		return;
+	em_begin(r->action == RELAY_SEND ? "relay" : "drop");
+	em_ts(EM_ANY, "%s ", wall_us);
+	em_text("%s ", r->action == RELAY_SEND ? "relay" : "drop");
+	if (r->has_outer)
+		em_str(EM_ANY, "outer_src", "%s ", fmt_ip4(r->outer_src, a));
+	else if (r->action == RELAY_SEND && r->kind == RELAY_KIND_OUTBOUND)
+		em_str(EM_ANY, "outer_dst", "to %s ", fmt_ip4(r->next_hop4, a));
+	else
+		em_null(EM_JSON, "outer_src", NULL);
+	if (r->has_inner) {
+		em_str(EM_ANY, "inner_src", "%s ", fmt_ip6(r->inner_src, a));
+		em_str(EM_ANY, "inner_dst", "> %s ", fmt_ip6(r->inner_dst, a));
+	} else {
+		em_null(EM_JSON, "inner_src", NULL);
+		em_null(EM_JSON, "inner_dst", NULL);
+	}
+	if (r->action == RELAY_SEND) {
+		em_str(EM_ANY, "mode", "%s", r->kind == RELAY_KIND_OUTBOUND ? "outbound" :
+			r->kind == RELAY_KIND_RAW ? "raw" : "6in4");
+	} else {
+		em_str(EM_ANY, "reason", "%s", reason_names[r->reason]);
+		if (r->why)
+			em_str(EM_ANY, "detail", " (%s)", r->why);
+	}
+	if (r->dest >= 0 && (size_t)r->dest < t->n)
+		em_str(EM_ANY, "destination", " [%s]", t->d[r->dest].key);
+	em_end();
+}
+
+/* ---- kernel glue ---- */
+
+int relay_sock41_open(void)
+{
+	/* BPF "ret #0": accept nothing; the socket only sends. */
+	struct sock_filter none[] = { { 0x06, 0, 0, 0 } };
+	struct sock_fprog prog = { .len = 1, .filter = none };
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 41);
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int relay_sock41_send(int fd, const uint8_t *pkt, size_t len, const uint8_t dst4[4])
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	memcpy(&sin.sin_addr, dst4, 4);
+	if (sendto(fd, pkt, len, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return -errno;
+	return 0;
+}
