@@ -243,6 +243,24 @@ same_answers_through() {	# CLIENT_NS CLIENT_IF SERVER SRC FRAG_SIZE DIRECT_BACKE
 	[[ $output == "answered 150 rcodes {0: 150} unanswered 0 wrong 0" ]]
 }
 
+@test "answers up to the largest UDP datagram: 60000 octets from the back end, 65000 built in" {
+	lab_bg b /usr/bin/python3 "$BATS_TEST_DIRNAME/../lib/slowdns.py" 2001:db8:53::53 5355 0
+	lab_wait 5 grep -q ready "$LAB_BG_OUT"
+	start_dnsfrag f 5300 -i f0 --backend '[2001:db8:53::53]:5355' --frag-size 1500
+	lab_capture c c0 "$LAB_DIR/big.pcap" ip6 and not icmp6
+	run lab_exec c dig +time=3 +tries=1 +bufsize=65535 +ignore -p 5300 @2001:db8:1::1 big60000.lab TXT
+	[[ $output == *"status: NOERROR"* ]]
+	[[ $output =~ MSG\ SIZE\ \ rcvd:\ (5[89][0-9]{3}|60[0-9]{3}) ]]
+	stop_dnsfrag
+	start_dnsfrag f 5300 -i f0 --builtin 65000
+	run lab_exec c dig +time=3 +tries=1 +bufsize=65535 +ignore -p 5300 @2001:db8:1::1 big.example TXT
+	[[ $output == *"MSG SIZE  rcvd: 65000"* ]]
+	stop_dnsfrag
+	lab_capture_stop "$LAB_DIR/big.pcap"
+	check_wire "$LAB_DIR/big.pcap" 2001:db8:1::1 1500 2
+	grep -q '"size":65000,"fragments":141,' "$DF_OUT"	# 136 octets, then 140 packets of at most 464
+}
+
 @test "back end silent: SERVFAIL within about --backend-timeout, and it keeps serving" {
 	start_dnsfrag f 5300 -i f0 --backend '[2001:db8:53::53]:5353' --backend-timeout 400
 	for i in 1 2 3; do

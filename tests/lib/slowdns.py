@@ -5,7 +5,7 @@
 
 Answers every query after DELAY_MS..2*DELAY_MS (random, so replies come
 back out of order) with NOERROR and one TXT record naming the query's own
-ID.  With --decoys it first sends, from the same address and port, a reply
+ID (repeated to about N octets of answer for a name "big<N>...").  With --decoys it first sends, from the same address and port, a reply
 with the wrong ID and one with the right ID but another question, and after
 the real answer a late duplicate: a front end that matches replies properly
 delivers exactly one correct answer per query.  Prints "ready" when bound.
@@ -25,7 +25,13 @@ def answer(q, qid, txt):
         end += q[end] + 1
     end += 5
     question = q[12:end]
-    rr = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 0, len(txt) + 1) + bytes([len(txt)]) + txt
+    rdata = b""
+    while True:		# character-strings of at most 255 octets
+        rdata += bytes([min(len(txt), 255)]) + txt[:255]
+        txt = txt[255:]
+        if not txt:
+            break
+    rr = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 0, len(rdata)) + rdata
     return struct.pack(">HHHHHH", qid, flags, 1, 1, 0, 0) + question + rr
 
 
@@ -40,7 +46,12 @@ class Proto(asyncio.DatagramProtocol):
         if len(q) < 17:
             return
         qid = struct.unpack(">H", q[:2])[0]
-        real = answer(q, qid, b"id=%d" % qid)
+        txt = b"id=%d" % qid
+        if q[13:16] == b"big":		# "big<N>...": an answer of about N octets
+            n = int(q[16:13 + q[12]] or b"60000")
+            txt = (txt + b" ") * (n // (len(txt) + 1) + 1)
+            txt = txt[:n - (n // 256) - 40 - len(q)]
+        real = answer(q, qid, txt)
         loop = asyncio.get_running_loop()
         if self.decoys:
             self.t.sendto(answer(q, qid ^ 0x5a5a, b"wrong id"), addr)
