@@ -33,7 +33,7 @@
 #define PKT_MAX		(40 + 8 + DNS_UDP_MAX)
 #define FRAGBUF_MAX	(PKT_MAX + FRAG_MAX_FRAGS * (40 + FRAG_HDR_LEN))
 #define RL_SLOTS	4096
-#define RX_BATCH	64	/* datagrams read per wake-up before looking at the rest */
+#define RX_BATCH	16	/* datagrams read per wake-up before looking at the rest */
 #define TAG_LISTEN	(~(uint64_t)0)
 
 static const char usage_text[] =
@@ -146,6 +146,8 @@ struct pending {
 	uint64_t t_recv, t_wall, t_sent, deadline;
 };
 
+struct rx_slot;
+
 struct ratelimit_slot {
 	uint8_t net[8];
 	bool used;
@@ -191,6 +193,7 @@ static struct {
 	struct ratelimit_slot *rl;
 	uint32_t rl_key;
 	uint8_t *pkt, *fragbuf, *rxbuf;
+	struct rx_slot *rx;
 	struct frag_out *fo;
 	uint64_t t_start;
 	/* counters */
@@ -874,31 +877,45 @@ static void handle_query(const uint8_t *buf, size_t len, const struct sockaddr_i
 	forward(&l, local, buf, len, t_recv);
 }
 
+/* Queries are read RX_BATCH at a time with recvmmsg(); after a batch the
+ * loop looks at the back-end sockets and timers before reading more. */
+struct rx_slot {
+	struct sockaddr_in6 client;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov;
+	uint8_t buf[DNS_MSG_MAX + 1];
+};
+
 static void listener_readable(void)
 {
-	static uint8_t qbuf[DNS_MSG_MAX + 1];
+	static struct mmsghdr mm[RX_BATCH];
+	struct rx_slot *rx = D.rx;
+	int n;
 
 	for (int i = 0; i < RX_BATCH; i++) {
-		struct sockaddr_in6 client;
-		union {
-			struct cmsghdr align;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		} cbuf;
-		struct iovec iov = { .iov_base = qbuf, .iov_len = sizeof(qbuf) };
-		struct msghdr mh = { .msg_name = &client, .msg_namelen = sizeof(client),
-				     .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b) };
+		rx[i].iov = (struct iovec){ .iov_base = rx[i].buf, .iov_len = sizeof(rx[i].buf) };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &rx[i].client,
+						 .msg_namelen = sizeof(rx[i].client),
+						 .msg_iov = &rx[i].iov, .msg_iovlen = 1,
+						 .msg_control = rx[i].cbuf.b,
+						 .msg_controllen = sizeof(rx[i].cbuf.b) };
+	}
+	n = recvmmsg(D.lfd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			warnmsg("receive: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct msghdr *mh = &mm[i].msg_hdr;
 		uint8_t local[16];
 		bool have_local = false;
-		ssize_t n = recvmsg(D.lfd, &mh, 0);
 
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				warnmsg("receive: %s", strerror(errno));
-			return;
-		}
 		D.datagrams++;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
 
@@ -907,11 +924,13 @@ static void listener_readable(void)
 				have_local = true;
 			}
 		}
-		if (!have_local || mh.msg_flags & MSG_TRUNC) {
+		if (!have_local || mh->msg_flags & MSG_TRUNC) {
 			D.malformed++;
 			continue;
 		}
-		handle_query(qbuf, (size_t)n, &client, local);
+		handle_query(rx[i].buf, mm[i].msg_len, &rx[i].client, local);
+		if (sig_stop)
+			break;
 	}
 }
 
@@ -1008,6 +1027,7 @@ static void setup(void)
 	D.pkt = xmalloc(PKT_MAX);
 	D.fragbuf = xmalloc(FRAGBUF_MAX);
 	D.rxbuf = xmalloc(DNS_MSG_MAX + 1);
+	D.rx = xcalloc(RX_BATCH, sizeof(*D.rx));
 	D.fo = xcalloc(1, sizeof(*D.fo));
 
 	sigemptyset(&block);
@@ -1042,6 +1062,7 @@ static void cleanup(void)
 	free(D.pkt);
 	free(D.fragbuf);
 	free(D.rxbuf);
+	free(D.rx);
 	free(D.fo);
 	fragtx_close(D.tx);
 	close(D.lfd);
