@@ -186,3 +186,19 @@ EOF
 	grep -q "two.example. A NOERROR 300 octets" "$DOUT"
 	grep -q "^summary: .* 2 queries: 2 answered" "$DOUT"
 }
+
+@test "loopback: --user drops privileges after the sockets are open and keeps answering" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (raw socket)"
+	command -v dig >/dev/null || skip "needs dig"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	start_loopback --builtin 800 --user nobody
+	for _ in $(seq 40); do	# the port listens a moment before the switch
+		[ "$(awk '/^Uid:/ { print $2 }' "/proc/$DPID/status")" = "$(id -u nobody)" ] && break
+		sleep 0.05
+	done
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$DPID/status")" = "$(id -u nobody)" ]
+	[ "$(awk '/^Gid:/ { print $2 }' "/proc/$DPID/status")" = "$(id -g nobody)" ]
+	[ "$(awk '/^Groups:/ { print NF }' "/proc/$DPID/status")" -eq 1 ]	# none left
+	run dig +time=3 +tries=1 +bufsize=4096 -p "$DPORT" @::1 priv.example TXT
+	[[ $output == *"MSG SIZE  rcvd: 800"* ]]
+}
