@@ -3,14 +3,11 @@
  * and the event loop; every packet decision is core/relay.c. */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "applets.h"
@@ -19,6 +16,7 @@
 #include "netlink.h"
 #include "pio.h"
 #include "pkt.h"
+#include "priv.h"
 #include "relay.h"
 #include "util.h"
 
@@ -177,19 +175,6 @@ static void reload(struct relay_app *app)
 		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s\n", err);
 }
 
-static void drop_privileges(const struct passwd *pw)
-{
-	gid_t gid = pw->pw_gid;
-
-	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		die(EXIT_RESOURCE, "cannot drop privileges to '%s': %s", pw->pw_name, strerror(errno));
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die(EXIT_RESOURCE, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		die(EXIT_RESOURCE, "privileges could be regained after dropping them");
-}
-
 static void emit_stats(struct relay_app *app, struct pio_in *in, const char *type)
 {
 	uint64_t received, dropped;
@@ -236,7 +221,7 @@ int relay_6in4_main(int argc, char **argv)
 	static uint8_t servers[MAX_LIST][4];
 	static struct relay_allow allow[MAX_LIST];
 	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *user = NULL;
-	struct passwd *pw = NULL;
+	struct priv_user priv = { 0 };
 	uint64_t count = 0;
 	double timeout = 0, stats_every = 0;
 	bool json = false, has_gw = false;
@@ -338,8 +323,8 @@ int relay_6in4_main(int argc, char **argv)
 		die_usage("--outbound with -r needs -l IPV4 (the outer source address)");
 	if (user && rfile)
 		die_usage("--user is for live mode (-i)");
-	if (user && !(pw = getpwnam(user)))
-		die(EXIT_USAGE, "unknown user '%s'", user);
+	if (user)
+		priv_lookup(user, &priv);
 	app.cfg.servers = (const uint8_t (*)[4])servers;
 	app.cfg.allow = allow;
 
@@ -408,8 +393,7 @@ int relay_6in4_main(int argc, char **argv)
 			die(EXIT_RESOURCE, "raw IPv4 protocol-41 socket: %s", strerror(-sock41));
 		if (wfile)
 			dump = pio_dump_open(wfile, V6_DLT_EN10MB, PIO_SNAPLEN, 0);
-		if (pw)
-			drop_privileges(pw);
+		priv_drop(&priv, 0);
 		install_signals();
 		app.started_us = now_mono_us();
 		if (timeout > 0)

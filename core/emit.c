@@ -120,7 +120,7 @@ void em_end(void)
 	if (!em.open)
 		return;
 	if (em.json) {
-		char *s = json_dumps(em.stack[0], JSON_COMPACT);
+		char *s = json_dumps(em.stack[0], JSON_COMPACT | JSON_REAL_PRECISION(10));
 		if (s) {
 			fputs(s, out);
 			fputc('\n', out);

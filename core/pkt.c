@@ -113,6 +113,26 @@ static void routing_final_dst(struct pkt *p, struct pkt_ip *ip, const struct cur
 	}
 }
 
+/* An extension header runs past its datagram or the capture.  Within a whole
+ * first fragment that is the RFC 7112 case (reported, parsing stops cleanly);
+ * otherwise the capture is short (truncated) or the lengths lie (invalid). */
+static enum pkt_verdict chain_ends_early(struct pkt *p, struct pkt_ip *ip, uint8_t nh, size_t off)
+{
+	bool short_cap = ip->avail < ip->tot_len;
+
+	if (!short_cap && ip->frag && !ip->frag_off) {
+		ip->chain_incomplete = true;
+		note(p, "first fragment does not hold the whole header chain (RFC 7112)");
+		ip->proto = nh;
+		ip->ul_off = (uint32_t)off;
+		ip->ul_len = 0;
+		return PKT_OK;
+	}
+	ip_verdict(p, ip, short_cap ? PKT_TRUNCATED : PKT_INVALID,
+		   short_cap ? "extension header truncated" : "extension header beyond payload length", off);
+	return p->verdict;
+}
+
 enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, uint8_t nh)
 {
 	unsigned seen = 0;	/* bit per rank seen */
@@ -126,21 +146,8 @@ enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, 
 		size_t len;
 		int rank;
 
-		if (!cur_peek_u8(c, 0, &next) || !cur_peek_u8(c, 1, &hl)) {
-			if (ip->frag && !ip->frag_off && ip->avail >= ip->tot_len) {
-				/* RFC 7112: the first fragment must carry the whole chain */
-				ip->chain_incomplete = true;
-				note(p, "first fragment does not hold the whole header chain (RFC 7112)");
-				ip->proto = nh;
-				ip->ul_off = (uint32_t)off;
-				ip->ul_len = 0;
-				return PKT_OK;
-			}
-			ip_verdict(p, ip, ip->avail < ip->tot_len ? PKT_TRUNCATED : PKT_INVALID,
-				   ip->avail < ip->tot_len ? "extension header truncated"
-							   : "extension header beyond payload length", off);
-			return p->verdict;
-		}
+		if (!cur_peek_u8(c, 0, &next) || !cur_peek_u8(c, 1, &hl))
+			return chain_ends_early(p, ip, nh, off);
 		if (nh == 44)
 			len = 8;
 		else if (nh == 51)
@@ -148,22 +155,8 @@ enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, 
 		else
 			len = ((size_t)hl + 1) * 8;
 
-		if (cur_left(c) < len) {
-			/* The header runs past the datagram or the capture. */
-			bool short_cap = ip->avail < ip->tot_len;
-			if (!short_cap && ip->frag && !ip->frag_off) {
-				ip->chain_incomplete = true;
-				note(p, "first fragment does not hold the whole header chain (RFC 7112)");
-				ip->proto = nh;
-				ip->ul_off = (uint32_t)off;
-				ip->ul_len = 0;
-				return PKT_OK;
-			}
-			ip_verdict(p, ip, short_cap ? PKT_TRUNCATED : PKT_INVALID,
-				   short_cap ? "extension header truncated"
-					     : "extension header beyond payload length", off);
-			return p->verdict;
-		}
+		if (cur_left(c) < len)
+			return chain_ends_early(p, ip, nh, off);
 		if (ip->n_ext < PKT_MAX_EXT) {
 			struct pkt_ext *e = &ip->ext[ip->n_ext++];
 			e->type = nh;

@@ -215,7 +215,7 @@ sys.exit(0 if a == b and len(a) == 3 else 1)' "$FIX/in.pcap" "$TMP/out.pcap"
 	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" extra
 	[ "$status" -eq 2 ]
 	run "${R[@]}" -i lo --table "$FIX/table" --user no-such-user-v6kit
-	[ "$status" -eq 2 ]; [[ $output == *"unknown user"* ]]
+	[ "$status" -eq 2 ]; [[ $output == *"invalid --user value"*"no such user"* ]]
 }
 
 @test "live: a missing interface is a missing resource (exit 3)" {

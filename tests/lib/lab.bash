@@ -150,7 +150,7 @@ lab_mac() {
 # LAB_BG_PID, LAB_BG_OUT and LAB_BG_ERR (its stdout/stderr files).
 lab_bg() {
 	local ns n; ns=$(lab_nsname "$1"); shift
-	n=$(($(wc -l <"$LAB_DIR/pids" 2>/dev/null || echo 0) + 1))
+	n=$(( $( { wc -l <"$LAB_DIR/pids"; } 2>/dev/null || echo 0) + 1 ))
 	LAB_BG_OUT="$LAB_DIR/bg$n.out"
 	LAB_BG_ERR="$LAB_DIR/bg$n.err"
 	# fd 3 closed: bats waits for it to close before finishing a test.

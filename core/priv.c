@@ -1,0 +1,114 @@
+/* priv.c - drop root after set-up (setgroups/setresgid/setresuid), keep only
+ * the named capabilities (capset(2) via the raw syscall: no libcap needed),
+ * PR_SET_NO_NEW_PRIVS, and verify.  Modelled on OpenBSD ping(8): open the
+ * raw socket first, then give up everything else. */
+#include "priv.h"
+#include "util.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/capability.h>
+#endif
+
+void priv_lookup(const char *user, struct priv_user *out)
+{
+	struct passwd *pw = getpwnam(user);
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	if (!pw) {
+		unsigned long uid = strtoul(user, &end, 10);
+		if (*user && !*end)
+			pw = getpwuid((uid_t)uid);
+	}
+	if (!pw)
+		die(EXIT_USAGE, "invalid --user value '%s': no such user", user);
+	out->set = true;
+	out->uid = pw->pw_uid;
+	out->gid = pw->pw_gid;
+	snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
+}
+
+#ifdef __linux__
+static int cap_get(uint64_t *eff, uint64_t *perm)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -1;
+	*eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	*perm = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	return 0;
+}
+
+static int cap_set(uint64_t caps)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = (uint32_t)caps;
+	data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+uint64_t priv_effective_caps(void)
+{
+	uint64_t eff = 0, perm = 0;
+
+	return cap_get(&eff, &perm) == 0 ? eff : 0;
+}
+#else
+uint64_t priv_effective_caps(void) { return 0; }
+#endif
+
+void priv_drop(const struct priv_user *u, uint64_t keep_caps)
+{
+	gid_t gid;
+
+	if (!u->set)
+		return;
+	gid = u->gid;
+#ifdef __linux__
+	/* The bounding set can only shrink while we still hold CAP_SETPCAP. */
+	for (int cap = 0; cap < 64; cap++)
+		if (!(keep_caps & PRIV_CAP(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL && errno != EPERM)
+			die(EXIT_RESOURCE, "cannot drop capability %d from the bounding set: %s", cap, strerror(errno));
+	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		die(EXIT_RESOURCE, "PR_SET_KEEPCAPS: %s", strerror(errno));
+#endif
+	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(u->uid, u->uid, u->uid) < 0)
+		die(EXIT_RESOURCE, "cannot drop privileges to '%s': %s", u->name, strerror(errno));
+#ifdef __linux__
+	if (u->uid != 0) {
+		uint64_t eff = 0, perm = 0;
+		/* After setresuid only the permitted set survives (KEEPCAPS);
+		 * make exactly keep_caps permitted and effective. */
+		if (cap_set(keep_caps) < 0)
+			die(EXIT_RESOURCE, "cannot keep capabilities 0x%llx: %s",
+			    (unsigned long long)keep_caps, strerror(errno));
+		if (cap_get(&eff, &perm) < 0 || eff != keep_caps || perm != keep_caps)
+			die(EXIT_RESOURCE, "capabilities are 0x%llx after dropping to '%s', expected 0x%llx",
+			    (unsigned long long)eff, u->name, (unsigned long long)keep_caps);
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(EXIT_RESOURCE, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+#endif
+	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		die(EXIT_RESOURCE, "privileges could be regained after dropping them");
+	debugmsg("running as %s (uid %u, gid %u), capabilities 0x%llx", u->name, (unsigned)u->uid,
+		 (unsigned)u->gid, (unsigned long long)keep_caps);
+}

@@ -1,0 +1,118 @@
+/* test_priv.c - priv_drop(): ids, capabilities and no_new_privs as the kernel
+ * reports them in /proc/self/status, checked in forked children (root only). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "priv.h"
+#include "t.h"
+
+static int status_field(const char *name, char *val, size_t n)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int found = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ':') {
+			snprintf(val, n, "%s", line + strlen(name) + 1);
+			found = 0;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Runs in a child; returns the number of failed expectations as exit code. */
+static int child(uint64_t keep)
+{
+	struct priv_user u;
+	char v[256];
+	unsigned uid[4], gid[4];
+	unsigned long long eff = 0, prm = 0, bnd = 0;
+	int fails = 0, nnp = 0;
+
+	priv_lookup("nobody", &u);
+	priv_drop(&u, keep);
+	if (status_field("Uid", v, sizeof(v)) || sscanf(v, "%u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) != 4)
+		return 99;
+	fails += !(uid[0] == u.uid && uid[1] == u.uid && uid[2] == u.uid);
+	if (status_field("Gid", v, sizeof(v)) || sscanf(v, "%u %u %u %u", &gid[0], &gid[1], &gid[2], &gid[3]) != 4)
+		return 99;
+	fails += !(gid[0] == u.gid && gid[1] == u.gid && gid[2] == u.gid);
+	status_field("CapEff", v, sizeof(v));
+	sscanf(v, "%llx", &eff);
+	status_field("CapPrm", v, sizeof(v));
+	sscanf(v, "%llx", &prm);
+	status_field("CapBnd", v, sizeof(v));
+	sscanf(v, "%llx", &bnd);
+	status_field("NoNewPrivs", v, sizeof(v));
+	sscanf(v, "%d", &nnp);
+	fails += eff != keep;
+	fails += prm != keep;
+	fails += (bnd & ~keep) != 0;
+	fails += nnp != 1;
+	fails += setuid(0) == 0;
+	fails += priv_effective_caps() != keep;
+	return fails;
+}
+
+static int run_child(uint64_t keep)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(child(keep));
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+}
+
+static void test_drop_all(void)
+{
+	CHECK_EQ(run_child(0), 0);
+}
+
+static void test_keep_net_admin(void)
+{
+	CHECK_EQ(run_child(PRIV_CAP(12)), 0);		/* CAP_NET_ADMIN */
+	CHECK_EQ(run_child(PRIV_CAP(12) | PRIV_CAP(13)), 0);	/* + CAP_NET_RAW */
+}
+
+static void test_unset_is_noop(void)
+{
+	struct priv_user u = { 0 };
+	uid_t before = geteuid();
+
+	priv_drop(&u, 0);
+	CHECK_EQ(geteuid(), before);
+}
+
+static void test_unknown_user_exits_2(void)
+{
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct priv_user u;
+		freopen("/dev/null", "w", stderr);
+		priv_lookup("no-such-user-v6kit", &u);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("ok 1 # skip priv tests need root\n1..1\n");
+		return 0;
+	}
+	RUN(test_drop_all);
+	RUN(test_keep_net_admin);
+	RUN(test_unset_is_noop);
+	RUN(test_unknown_user_exits_2);
+	return t_done();
+}
