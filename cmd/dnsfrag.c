@@ -4,12 +4,10 @@
  * §4.5, RFC 6891). */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <math.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +25,7 @@
 #include "frag.h"
 #include "fragtx.h"
 #include "nd.h"
+#include "priv.h"
 #include "util.h"
 
 #define MAX_ALLOW	64
@@ -157,7 +156,8 @@ struct ratelimit_slot {
 
 static struct {
 	/* configuration */
-	const char *ifname, *listen_s, *backend_s, *user, *log_path;
+	const char *ifname, *listen_s, *backend_s, *log_path;
+	struct priv_user user;
 	uint8_t listen_addr[16];
 	uint16_t port;
 	size_t builtin;
@@ -364,7 +364,7 @@ static void parse_args(int argc, char **argv)
 			D.max_inflight = (unsigned)arg_uint("max-inflight", optarg, 1, 1000000);
 			break;
 		case OPT_USER:
-			D.user = optarg;
+			priv_lookup(optarg, &D.user);
 			break;
 		case OPT_LOG:
 			D.log_path = optarg;
@@ -960,21 +960,6 @@ static void open_listener(void)
 		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
 }
 
-static void drop_privileges(void)
-{
-	struct passwd *pw;
-
-	if (!D.user)
-		return;
-	pw = getpwnam(D.user);
-	if (!pw)
-		die(EXIT_USAGE, "invalid --user value '%s': no such user", D.user);
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		die(EXIT_RESOURCE, "cannot become %s: %s", D.user, strerror(errno));
-	if (pw->pw_uid != 0 && setuid(0) == 0)
-		die(EXIT_RESOURCE, "could regain root after dropping to %s", D.user);
-}
-
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -1042,7 +1027,8 @@ static void setup(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	drop_privileges();
+	/* Every socket that needs privilege is open: none is kept. */
+	priv_drop(&D.user, 0);
 }
 
 static void cleanup(void)
