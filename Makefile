@@ -114,6 +114,10 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	V6KIT=$(CURDIR)/build-san/v6kit V6KIT_TESTBIN=$(CURDIR)/build-san/tests tests/run
 
+# memcheck over the unit tests, fuzz replays and applets on golden captures.
+valgrind: all
+	tests/valgrind.sh $(BUILD)
+
 bench: all $(BENCH_BIN)
 	V6KIT=$(CURDIR)/$(BUILD)/v6kit V6KIT_BENCHBIN=$(CURDIR)/$(BUILD)/bench tests/bench/run
 

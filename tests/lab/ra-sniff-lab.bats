@@ -182,6 +182,23 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	[[ $output == *"permission denied"* ]]
 }
 
+@test "installed with file capabilities instead of root, an unprivileged user solicits and decodes" {
+	command -v setcap >/dev/null || skip "setcap (libcap2-bin) not installed"
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	d=$(mktemp -d /tmp/v6kcap.XXXXXX)
+	chmod 755 "$d"
+	cp "$V6KIT" "$d/v6kit"
+	chmod 755 "$d/v6kit"
+	setcap cap_net_raw,cap_net_admin+ep "$d/v6kit"
+	getcap "$d/v6kit" | grep -q cap_net_admin,cap_net_raw=ep
+	run lab_exec h setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$d/v6kit" ra-sniff -i h0 --solicit --once --timeout 10 -j
+	rm -rf "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.type=="ra") | .router_lifetime')" = 1800 ]
+}
+
 @test "SIGINT ends a live run cleanly with a summary line" {
 	lab_bg h "$V6KIT" ra-sniff -i h1 --json
 	pid=$LAB_BG_PID
