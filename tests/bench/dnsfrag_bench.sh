@@ -6,6 +6,7 @@
 #   ns c: dnsperf, c0 2001:db8:b::2  <-- veth -->  ns f: f0 2001:db8:b::1
 #         dnsmasq [2001:db8:b::1]:5353 (a 600-octet TXT answer)
 #         dnsfrag [2001:db8:b::1]:53 -> [2001:db8:b::1]:5353, answers as 3 fragments
+#         dnsfrag [2001:db8:b::1]:54 --builtin 599 (the fragment path without a back end)
 #
 # 1. capacity: dnsperf unthrottled (100 outstanding) against each: queries/s;
 # 2. half load: dnsperf -Q at half the direct capacity, and at half of
@@ -44,6 +45,11 @@ lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 53 --backend '[2001:db8:b::1
 df_pid=$LAB_BG_PID df_out=$LAB_BG_OUT
 lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :53' | grep -q ." ||
 	{ echo "# dnsfrag_bench: dnsfrag did not start"; cat "$LAB_BG_ERR"; exit 1; }
+# the same answer size built in, no back end: what the fragment path alone costs
+lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 54 --builtin 599 -q
+bi_pid=$LAB_BG_PID
+lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :54' | grep -q ." ||
+	{ echo "# dnsfrag_bench: dnsfrag --builtin did not start"; cat "$LAB_BG_ERR"; exit 1; }
 size=$(lab_exec c dig +time=1 +tries=1 +bufsize=4096 @2001:db8:b::1 bench.lab TXT | sed -n 's/.*MSG SIZE  rcvd: //p')
 echo "bench.lab TXT" >"$LAB_DIR/queries"
 
@@ -73,10 +79,11 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # The machine is shared: direct and through runs alternate, ROUNDS of each,
 # and the median of each column is reported.
 echo "# dnsfrag_bench: ${size:-?}-octet answer (dnsmasq), ${ROUNDS} rounds of ${SECS} s, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
-: >"$LAB_DIR/cap.d"; : >"$LAB_DIR/cap.f"
+: >"$LAB_DIR/cap.d"; : >"$LAB_DIR/cap.f"; : >"$LAB_DIR/cap.b"
 for _ in $(seq "$ROUNDS"); do
 	run 5353 -q 100 >>"$LAB_DIR/cap.d" || exit 1
 	run 53 -q 100 >>"$LAB_DIR/cap.f" || exit 1
+	run 54 -q 100 >>"$LAB_DIR/cap.b" || exit 1
 done
 d_qps=$(cut -d' ' -f1 "$LAB_DIR/cap.d" | median); d_lost=$(cut -d' ' -f2 "$LAB_DIR/cap.d" | median)
 f_qps=$(cut -d' ' -f1 "$LAB_DIR/cap.f" | median); f_lost=$(cut -d' ' -f2 "$LAB_DIR/cap.f" | median)
@@ -92,7 +99,7 @@ for _ in $(seq "$ROUNDS"); do
 	run 53 -q 100 -Q "$fhalf" -v >>"$LAB_DIR/fhalf.f" || exit 1
 done
 col() { cut -d' ' -f"$2" "$LAB_DIR/$1" | median; }
-kill -INT "$df_pid"
+kill -INT "$df_pid" "$bi_pid"
 lab_wait 5 eval "! kill -0 $df_pid"
 
 row() {	# LABEL FILE: the medians of one set of runs
@@ -101,6 +108,7 @@ row() {	# LABEL FILE: the medians of one set of runs
 printf '%-28s %12s %8s %10s %10s\n' "" "queries/s" "lost" "p50 ms" "p99 ms"
 printf '%-28s %12.0f %8s %10s %10s\n' "direct, unthrottled" "$d_qps" "$d_lost" - -
 printf '%-28s %12.0f %8s %10s %10s\n' "dnsfrag, unthrottled" "$f_qps" "$f_lost" - -
+printf '%-28s %12.0f %8s %10s %10s\n' "dnsfrag --builtin, unthr." "$(col cap.b 1)" "$(col cap.b 2)" - -
 row "direct, -Q $half" half.d
 row "dnsfrag, -Q $half" half.f
 row "direct, -Q $fhalf" fhalf.d
