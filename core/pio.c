@@ -17,14 +17,19 @@
 #include <linux/if_packet.h>
 #endif
 
+#define PIO_STDIO_BUF (1u << 20)
+
 struct pio_in {
 	pcap_t *p;
+	char *iobuf;		/* stdio buffer of an offline file (freed after pcap_close) */
 	bool live;
+	bool source_usec;	/* a classic microsecond pcap file */
 	char err[PIO_ERRLEN];
 };
 
 struct pio_dump {
 	pcap_t *dead;
+	char *iobuf;		/* stdio buffer of the output file (freed after close) */
 	pcap_dumper_t *d;
 	int snaplen;
 	bool nsec;
@@ -55,13 +60,49 @@ static void copy_err(char err[PIO_ERRLEN], const char *fmt, ...)
 
 /* ---- capture ---- */
 
+/* libpcap reads every file at the precision we ask for and does not say what
+ * the file held; a faithful copy needs to know.  Peek at the magic of a
+ * seekable file (classic pcap, either byte order) and rewind. */
+static bool file_is_usec_pcap(FILE *fp)
+{
+	unsigned char m[4];
+	bool usec = false;
+
+	if (fread(m, 1, 4, fp) == 4)
+		usec = (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+		       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4);
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		usec = false;
+	clearerr(fp);
+	return usec;
+}
+
 struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct pio_in *in;
-	pcap_t *p;
+	pcap_t *p = NULL;
+	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *iobuf = NULL;
+	bool usec = false;
 
-	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	/* A large stdio buffer for files: libpcap reads record by record, and
+	 * the default (one page) costs a read() every few packets.  glibc
+	 * ignores the size when setvbuf() gets no buffer, so we give it one. */
+	if (!fp) {
+		snprintf(ebuf, sizeof(ebuf), "%s: %s", path, strerror(errno));
+	} else {
+		if (fp != stdin) {
+			iobuf = xmalloc(PIO_STDIO_BUF);
+			setvbuf(fp, iobuf, _IOFBF, PIO_STDIO_BUF);
+			usec = file_is_usec_pcap(fp);
+		}
+		p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+		if (!p && fp != stdin) {
+			fclose(fp);
+			free(iobuf);
+		}
+	}
 	if (!p) {
 		/* libpcap says "truncated dump file; tried to read 4 file header
 		 * bytes, only got 0" for an empty file: say it plainly. */
@@ -78,8 +119,15 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 		return NULL;
 	}
 	in = xcalloc(1, sizeof(*in));
+	in->iobuf = iobuf;
 	in->p = p;
+	in->source_usec = usec;
 	return in;
+}
+
+bool pio_source_usec(const struct pio_in *in)
+{
+	return in->source_usec;
 }
 
 struct pio_in *pio_open_offline(const char *path)
@@ -227,6 +275,7 @@ void pio_close(struct pio_in *in)
 	if (!in)
 		return;
 	pcap_close(in->p);
+	free(in->iobuf);
 	free(in);
 }
 
@@ -239,6 +288,7 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 	struct pio_dump *d;
 	pcap_t *dead;
 	pcap_dumper_t *dp;
+	char *iobuf = NULL;
 
 	if (snaplen <= 0 || snaplen > PIO_SNAPLEN)
 		snaplen = PIO_SNAPLEN;
@@ -248,7 +298,26 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 		copy_err(err, "%s: cannot create a capture of link type %d", path, dlt);
 		return NULL;
 	}
-	dp = pcap_dump_open(dead, path);
+	if (strcmp(path, "-")) {
+		FILE *fp = fopen(path, "wb");
+
+		if (!fp) {
+			copy_err(err, "%s: %s", path, strerror(errno));
+			pcap_close(dead);
+			return NULL;
+		}
+		/* as for reading: one write() per MiB, not per page */
+		iobuf = xmalloc(PIO_STDIO_BUF);
+		setvbuf(fp, iobuf, _IOFBF, PIO_STDIO_BUF);
+		dp = pcap_dump_fopen(dead, fp);
+		if (!dp) {
+			fclose(fp);
+			free(iobuf);
+			iobuf = NULL;
+		}
+	} else {
+		dp = pcap_dump_open(dead, path);
+	}
 	if (!dp) {
 		copy_err(err, "%s", pcap_geterr(dead));
 		pcap_close(dead);
@@ -257,6 +326,7 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 	d = xcalloc(1, sizeof(*d));
 	d->dead = dead;
 	d->d = dp;
+	d->iobuf = iobuf;
 	d->snaplen = snaplen;
 	d->nsec = nsec;
 	return d;
@@ -315,6 +385,7 @@ int pio_dump_close(struct pio_dump *d)
 	rc = pio_dump_flush(d);
 	pcap_dump_close(d->d);	/* fclose: stdout too, as tcpdump -w - does */
 	pcap_close(d->dead);
+	free(d->iobuf);
 	free(d);
 	return rc;
 }

@@ -55,6 +55,10 @@ enum {
  * nanosecond precision whatever the file's own precision. */
 struct pio_in *pio_open_offline(const char *path);
 struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN]);
+/* True when the input is a classic pcap file with microsecond timestamps
+ * (false for nanosecond pcap, pcapng, stdin and live): writers that must
+ * reproduce the input pick PIO_DUMP_NSEC from this. */
+bool pio_source_usec(const struct pio_in *in);
 
 /* Open a live capture on `ifname` with an optional BPF filter (NULL = all).
  * A filter that does not compile is bad input (exit 2).  Blocking reads

@@ -17,6 +17,9 @@ d=$(dirname "$0")
 exit "$(cat "$d/$1.rc" 2>/dev/null || echo 0)"
 S
 	chmod +x "$STUB/apt-get" "$STUB/make"
+	# valgrind and fuzz steps: green and empty unless a test says otherwise
+	printf '0 passed, 0 failed\n' >"$STUB/valgrind.out"
+	: >"$STUB/fuzz.out"
 }
 
 teardown() {
@@ -65,4 +68,24 @@ ci() {
 	ci
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "10 passed, 0 failed" ]
+}
+
+@test ".ci/run: valgrind and fuzz results are part of the tally" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '10 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	printf 'ok 1 - valgrind x\n4 passed, 1 failed\n' >"$STUB/valgrind.out"; echo 1 >"$STUB/valgrind.rc"
+	printf 'ok   pkt: 10 executions\nFAIL nd: finding (exit 77)\n' >"$STUB/fuzz.out"; echo 1 >"$STUB/fuzz.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "27 passed, 2 failed" ]
+}
+
+@test ".ci/run: a valgrind run without its tally, or a fuzz run failing silently, counts as a failure" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '10 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	: >"$STUB/valgrind.out"; echo 2 >"$STUB/valgrind.rc"
+	printf 'ok   pkt: 10 executions\n' >"$STUB/fuzz.out"; echo 2 >"$STUB/fuzz.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "23 passed, 2 failed" ]
 }

@@ -33,6 +33,10 @@ done
 for f in tests/fixtures/ra/*.pcap; do
 	run "ra-sniff -r $(basename "$f") -j" "$b/v6kit" ra-sniff -r "$f" -j
 done
+for f in tests/fixtures/checksum/*.pcap tests/fixtures/checksum/*.pcapng; do
+	run "checksum -r $(basename "$f") -j" "$b/v6kit" checksum -r "$f" -j
+	run "checksum -r $(basename "$f") --fix" "$b/v6kit" checksum -q -r "$f" --fix -w /dev/null
+done
 rm -f /tmp/v6kit-vg.$$
 echo "1..$((pass + fail))"
 echo "$pass passed, $fail failed"
