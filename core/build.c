@@ -2,6 +2,7 @@
  * TCP (RFC 9293), ICMPv6 echo (RFC 4443) builders and transport checksums
  * over the pseudo-header (RFC 8200 §8.1), all through struct wcur. */
 #include "build.h"
+#include "pkt.h"
 #include "csum.h"
 
 bool build_eth(struct wcur *w, const uint8_t dst[6], const uint8_t src[6],
@@ -133,87 +134,48 @@ static int l4_csum_field(uint8_t proto)
 
 bool build_l4_checksum(struct wcur *w, size_t ip_off)
 {
-	uint8_t vhl, proto, src[16], dst[16];
-	size_t l4_off, l4_len;
+	const struct pkt_ip *ip;
+	struct cur all, ipc, l4c;
 	const uint8_t *l4;
+	struct pkt p;
 	uint32_t sum;
+	size_t len;
 	uint16_t v;
-	struct cur c;
 	int field;
 
 	if (w->overflow || ip_off > wcur_off(w))
 		return false;
-	cur_init(&c, w->base + ip_off, wcur_off(w) - ip_off);
-	if (!cur_peek_u8(&c, 0, &vhl))
+	/* The one parser finds the upper layer and, through a Routing header,
+	 * the final destination for the pseudo-header (RFC 8200 §8.1). */
+	len = wcur_off(w) - ip_off;
+	cur_init(&all, w->base, wcur_off(w));
+	cur_window(&all, ip_off, len, &ipc);
+	if (pkt_parse(&p, V6_DLT_RAW, cur_take(&ipc, len), (uint32_t)len, (uint32_t)len) != PKT_OK ||
+	    p.n_ip != 1)
 		return false;
-	if (vhl >> 4 == 6) {
-		uint16_t plen;
-
-		cur_skip(&c, 4);
-		cur_be16(&c, &plen);
-		cur_u8(&c, &proto);
-		cur_skip(&c, 1);
-		cur_copy(&c, src, 16);
-		cur_copy(&c, dst, 16);
-		if (!cur_has(&c, plen))
-			return false;
-		c.end = c.p + plen;
-		/* Options headers do not change the pseudo-header; a Routing
-		 * header would (final destination), a Fragment header means
-		 * the transport header is split: both refused. */
-		while (proto == 0 || proto == 60) {
-			uint8_t nh, hlen8;
-
-			cur_u8(&c, &nh);
-			cur_u8(&c, &hlen8);
-			if (!cur_skip(&c, (size_t)hlen8 * 8 + 6))
-				return false;
-			proto = nh;
-		}
-		field = l4_csum_field(proto);
-		if (field < 0 || proto == 1)
-			return false;
-		l4_off = ip_off + cur_off(&c);
-		l4_len = cur_left(&c);
-		sum = csum_pseudo6(src, dst, proto, (uint32_t)l4_len);
-	} else if (vhl >> 4 == 4) {
-		size_t hlen = (size_t)(vhl & 15) * 4;
-		uint16_t tot, frag;
-
-		cur_skip(&c, 2);
-		cur_be16(&c, &tot);
-		cur_skip(&c, 2);
-		cur_be16(&c, &frag);
-		cur_skip(&c, 1);
-		cur_u8(&c, &proto);
-		cur_skip(&c, 2);
-		cur_copy(&c, src, 4);
-		cur_copy(&c, dst, 4);
-		if (c.trunc || hlen < BUILD_IP4_LEN || tot < hlen || (frag & 0x3fff))
-			return false;
-		if (!cur_skip(&c, hlen - BUILD_IP4_LEN) || !cur_has(&c, (size_t)tot - hlen))
-			return false;
-		field = l4_csum_field(proto);
-		if (field < 0 || proto == 58)
-			return false;
-		l4_off = ip_off + hlen;
-		l4_len = (size_t)tot - hlen;
-		sum = proto == 1 ? 0 : csum_pseudo4(src, dst, proto, (uint32_t)l4_len);
-	} else {
+	ip = &p.ip[0];
+	/* A fragment's transport header is split: checksum before fragmenting. */
+	if (ip->frag)
 		return false;
-	}
-	if (c.trunc || l4_len < (size_t)field + 2 || l4_len > 0xffff)
+	field = l4_csum_field(ip->proto);
+	if (field < 0 || (ip->version == 6 && ip->proto == 1) || (ip->version == 4 && ip->proto == 58))
 		return false;
-	if (!wcur_set_be16(w, l4_off + (size_t)field, 0))
+	if (ip->ul_len < (size_t)field + 2)
 		return false;
-	cur_init(&c, w->base + l4_off, l4_len);
-	l4 = cur_take(&c, l4_len);
+	if (ip->version == 6)
+		sum = csum_pseudo6(ip->src, ip->final_dst, ip->proto, ip->ul_len);
+	else
+		sum = ip->proto == 1 ? 0 : csum_pseudo4(ip->src, ip->dst, ip->proto, ip->ul_len);
+	if (!wcur_set_be16(w, ip_off + ip->ul_off + (size_t)field, 0))
+		return false;
+	cur_window(&all, ip_off + ip->ul_off, ip->ul_len, &l4c);
+	l4 = cur_take(&l4c, ip->ul_len);
 	if (!l4)
 		return false;
-	v = csum_fold(csum_partial(l4, l4_len, sum));
-	if (v == 0 && proto == 17)
+	v = csum_fold(csum_partial(l4, ip->ul_len, sum));
+	if (v == 0 && ip->proto == 17)
 		v = 0xffff;
-	return wcur_set_be16(w, l4_off + (size_t)field, v);
+	return wcur_set_be16(w, ip_off + ip->ul_off + (size_t)field, v);
 }
 
 size_t build_udp6(void *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],

@@ -73,8 +73,9 @@ bool build_ip_finish(struct wcur *w, size_t ip_off);
 
 /* Fill the UDP/TCP/ICMPv6 (or ICMPv4) checksum of the IP packet at ip_off,
  * whose length fields must be final.  IPv6 Hop-by-Hop and Destination
- * Options headers are skipped; packets with a Routing or Fragment header,
- * or IPv4 fragments, are refused (checksum them before fragmenting).  A UDP
+ * The upper layer is found by the core parser (any extension chain; with a
+ * Routing header the pseudo-header uses the final destination); fragments
+ * are refused (checksum the whole datagram before fragmenting).  A UDP
  * checksum that computes to 0 is stored as 0xffff (RFC 768, RFC 8200 §8.1). */
 bool build_l4_checksum(struct wcur *w, size_t ip_off);
 

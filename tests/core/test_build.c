@@ -104,6 +104,26 @@ static void test_hop_by_hop_skipped(void)
 		  "000000000000000000000002110001040000000000010002000bb1e678797a");
 }
 
+/* Routing header with segments left: the pseudo-header takes the final
+ * destination (RFC 8200 §8.1); expected bytes from scapy. */
+static void test_routing_final_destination(void)
+{
+	static const uint8_t rt[24] = { 17, 2, 0, 1, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0xff,
+					[23] = 0x99 };
+	uint8_t buf[128];
+	struct wcur w;
+
+	wcur_init(&w, buf, sizeof(buf));
+	build_ip6(&w, a6, b6, 43, 64, 0, 0, 0);
+	wcur_bytes(&w, rt, sizeof(rt));
+	build_udp(&w, 1000, 2000, "routed", 6);
+	CHECK(build_ip_finish(&w, 0));
+	CHECK(build_l4_checksum(&w, 0));
+	check_hex(buf, wcur_off(&w), "6000000000262b4020010db800000000000000000000000120010db8"
+		  "000000000000000000000002110200010000000020010db800ff0000000000000000009903e807d0"
+		  "000e49c7726f75746564");
+}
+
 static void test_fragment_refused(void)
 {
 	static const uint8_t frag[8] = { 17, 0, 0, 0, 0, 0, 0, 1 };
@@ -182,6 +202,7 @@ int main(void)
 	RUN(test_udp4);
 	RUN(test_icmp6_echo);
 	RUN(test_hop_by_hop_skipped);
+	RUN(test_routing_final_destination);
 	RUN(test_fragment_refused);
 	RUN(test_udp_zero_becomes_ffff);
 	RUN(test_eth_vlan);
