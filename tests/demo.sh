@@ -56,7 +56,7 @@ sed 's/^/   /' "$out"
 
 say "on the client's wire: the server's IPv6 packets"
 if command -v tshark >/dev/null; then
-	printf '   %-6s %-8s %-10s %-6s %s\n' frame "octets" "frag id" offset "more / reassembled"
+	printf '   %-6s %-8s %-10s %-6s %s\n' frame "octets" "frag id" "off/8" "more / reassembled"
 	tshark -r "$LAB_DIR/client.pcap" -o udp.check_checksum:TRUE -Y "ipv6.src == 2001:db8:d::53" \
 		-T fields -e frame.number -e ipv6.plen -e ipv6.fraghdr.ident -e ipv6.fraghdr.offset \
 		-e ipv6.fraghdr.more -e udp.checksum.status -e dns.resp.len 2>/dev/null |
