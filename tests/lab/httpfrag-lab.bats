@@ -4,8 +4,9 @@
 # while a client-side capture shows every segment larger than --tail as
 # exactly two fragments (tshark), with client TCP timestamps on (32-octet
 # headers) and off (20-octet headers); 20 concurrent downloads; counted
-# drops for malformed packets and unknown bindings; --manage-host leaves the
-# host exactly as it found it after SIGTERM.
+# drops for malformed packets and unknown bindings; --tx raw (marked packets
+# through the output hook, relayed RSTs pass, conntrack caveat, loopback back
+# end); --manage-host leaves the host exactly as it found it after SIGTERM.
 #
 #   ns c (client)            ns f (front end)                  ns b (back end)
 #   c0 2001:db8:1::100 <-> f0 2001:db8:1::1, ::80 (ADDR)
@@ -319,15 +320,21 @@ print(len(d), sum(x == 1 for x in d))')
 	[[ $output == *'"type":"ready"'*'"type":"summary"'* ]]
 }
 
-@test "a back end on the front-end host itself (::1, over loopback)" {
-	own_front_end
+# local_backend: nginx on ::1 in ns f (once per lab).
+local_backend() {
 	local d=$LAB_DIR/srv-local
+	lab_exec f curl -g -s -f -o /dev/null "http://[::1]/1k.bin" && return 0
 	mkdir -p "$d/tmp"
-	ln -s "$WWW" "$d/www"
+	ln -sfn "$WWW" "$d/www"
 	cp "$D/cert.pem" "$D/key.pem" "$d/"
 	nginx_conf "$d" ::1 >"$d/nginx.conf"
 	lab_bg f nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
 	lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[::1]/1k.bin"
+}
+
+@test "a back end on the front-end host itself (::1, over loopback)" {
+	own_front_end
+	local_backend
 	lab_exec f ethtool -k lo >"$LAB_DIR/lo.before"
 	start_httpfrag --manage-host --backend ::1 -w "$BATS_TEST_TMPDIR/sent.pcap"
 	grep -q '"backend_interface":"lo"' "$HF_OUT"
@@ -451,4 +458,23 @@ NFT
 	! grep -q '0x00001234$' <<<"$ids"
 	host_state >"$LAB_DIR/state.after-ct"
 	diff "$LAB_DIR/state.before" "$LAB_DIR/state.after-ct"
+}
+
+@test "--tx raw with a back end on the front-end host itself (::1): identical, fragments as planned" {
+	own_front_end
+	local_backend
+	start_httpfrag --manage-host --tx raw --backend ::1
+	grep -q '"backend_interface":"lo"' "$HF_OUT"
+	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
+	fetch http 1m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
+		{ stop_httpfrag; return 1; }
+	lab_capture_stop "$BATS_TEST_TMPDIR/c.pcap"
+	stop_httpfrag
+	same "$BATS_TEST_TMPDIR/a" 1m.bin
+	same "$BATS_TEST_TMPDIR/b" 1m.bin
+	run "$CHECK" "$BATS_TEST_TMPDIR/c.pcap" "$ADDR" 1200 256
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(summary_field "$HF_OUT" .fragments)" -gt 1500 ]
+	[ "$(summary_field "$HF_OUT" .dropped.send_failed)" -eq 0 ]
 }
