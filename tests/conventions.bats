@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# conventions.bats - SPEC §2 conventions checked on every applet in
+# `v6kit --list` (so applets that land later are covered too), and the
+# offline-input rules on the applets that read captures.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	: "${V6KIT:?}"
+	FX=$BATS_TEST_DIRNAME/fixtures
+	TMP=$(mktemp -d)
+	NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	DEST="--dest 2001:db8::1,192.0.2.1,02:00:00:00:00:01"
+}
+
+teardown() {
+	rm -rf "$TMP"
+}
+
+applets() {
+	"$V6KIT" --list | cut -f1
+}
+
+# Offline arguments each capture-reading applet needs besides -r.
+offline_args() {
+	case $1 in
+	6in4-relay) echo "$DEST" ;;
+	*) echo "" ;;
+	esac
+}
+
+@test "unknown option: exit 2; every stderr line is 'v6kit APPLET: ' or the hint" {
+	for a in $(applets); do
+		run --separate-stderr "$V6KIT" "$a" --no-such-option
+		[ "$status" -eq 2 ] || { echo "$a: exit $status"; return 1; }
+		[ -z "$output" ]
+		[[ $stderr == *"--no-such-option"* ]] || { echo "$a: option not named: $stderr"; return 1; }
+		while IFS= read -r l; do
+			[[ $l == "v6kit $a: "* || $l == "Try 'v6kit $a --help'." ]] || {
+				echo "$a: unprefixed stderr line '$l'"
+				return 1
+			}
+		done <<<"$stderr"
+	done
+}
+
+@test "usage errors with --json: also an error line {type,applet,message} on stdout" {
+	for a in $(applets); do
+		for j in -j --json; do
+			run --separate-stderr "$V6KIT" "$a" $j --no-such-option
+			[ "$status" -eq 2 ] || { echo "$a $j: exit $status"; return 1; }
+			jq -e --arg a "$a" -s 'length >= 1 and all(.type == "error" and .applet == $a and (.message | type) == "string")' <<<"$output" >/dev/null ||
+				{ echo "$a $j: no JSON error line: '$output'"; return 1; }
+		done
+	done
+}
+
+@test "-h and --help: usage on stdout, nothing on stderr, exit 0" {
+	for a in $(applets); do
+		for h in -h --help; do
+			run --separate-stderr "$V6KIT" "$a" $h
+			[ "$status" -eq 0 ] && [ -n "$output" ] && [ -z "$stderr" ] || { echo "$a $h"; return 1; }
+		done
+	done
+}
+
+@test "offline: missing file exits 2, with a JSON error line under -j" {
+	for a in checksum ra-sniff 6in4-relay; do
+		run --separate-stderr "$V6KIT" "$a" -r "$TMP/none.pcap" $(offline_args $a)
+		[ "$status" -eq 2 ] || { echo "$a: exit $status"; return 1; }
+		[[ $stderr == "v6kit $a: "* ]]
+		run --separate-stderr "$V6KIT" "$a" -j -r "$TMP/none.pcap" $(offline_args $a)
+		[ "$status" -eq 2 ]
+		jq -e --arg a "$a" 'select(.type == "error") | .applet == $a' <<<"$output" >/dev/null
+		# Unreadable (a directory, or mode 000 read as nobody) is bad input too.
+		run "$V6KIT" "$a" -r "$TMP" $(offline_args $a)
+		[ "$status" -eq 2 ] || { echo "$a dir: exit $status"; return 1; }
+		cp "$FX/ra/minimal.pcap" "$TMP/x.pcap" && chmod 000 "$TMP/x.pcap" && chmod 755 "$TMP"
+		run $NOBODY "$V6KIT" "$a" -r "$TMP/x.pcap" $(offline_args $a)
+		[ "$status" -eq 2 ] || { echo "$a unreadable: exit $status"; return 1; }
+		rm -f "$TMP/x.pcap"
+	done
+}
+
+@test "offline: a truncated capture is processed up to the cut, reported, exit 1, summary line" {
+	for a in checksum ra-sniff 6in4-relay; do
+		run --separate-stderr "$V6KIT" "$a" -j -r "$FX/checksum/truncated.pcap" $(offline_args $a)
+		[ "$status" -eq 1 ] || { echo "$a: exit $status"; return 1; }
+		[[ $stderr == *"v6kit $a: "*"truncated"* ]]
+		jq -e -s --arg a "$a" 'any(.type == "error" and .applet == $a)' <<<"$output" >/dev/null
+		jq -e -s '.[-1] | .type == "summary" and .packets == 33 and (.elapsed_s | type) == "number"' <<<"$output" >/dev/null ||
+			{ echo "$a: $output"; return 1; }
+	done
+}
+
+@test "offline: -r - reads stdin, as nobody with no capabilities and no -i" {
+	for a in checksum ra-sniff 6in4-relay; do
+		run --separate-stderr bash -c "$NOBODY '$V6KIT' $a -j -r - $(offline_args $a) < '$FX/ra/rich.pcap'"
+		[ "$status" -eq 0 ] || { echo "$a: exit $status $stderr"; return 1; }
+		jq -e -s '.[-1] | .type == "summary" and .packets == 1' <<<"$output" >/dev/null ||
+			{ echo "$a: $output"; return 1; }
+		jq -e -s 'all(has("type"))' <<<"$output" >/dev/null
+	done
+}
