@@ -54,3 +54,45 @@ setup() {
 	grep -q '\.v6kit_history' "$page"
 	for c in 0 1 2 3; do grep -q "^\.B $c\$" "$page"; done
 }
+
+# Long options a text names: "--name" words (man pages escape '-' as '\-').
+long_opts_in() {
+	sed 's/\\-/-/g; s/\\f[BIRP]//g' "$1" | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
+}
+
+@test "every applet: --options, --help and its man page name the same long options" {
+	: "${V6KIT:?}"
+	n=0
+	for a in $("$V6KIT" --list | cut -f1); do
+		page=$TOP/man/v6kit-$a.1
+		[ -f "$page" ] || { echo "no $page"; return 1; }
+		opts=$("$V6KIT" --options "$a" | sed 's/=$//' | sort -u)
+		help=$("$V6KIT" "$a" --help >"$BATS_TMPDIR/h.$$"; long_opts_in "$BATS_TMPDIR/h.$$")
+		man=$(long_opts_in "$page")
+		rm -f "$BATS_TMPDIR/h.$$"
+		for o in $opts; do
+			grep -qx -- "$o" <<<"$help" || { echo "$a: $o missing from --help"; return 1; }
+			grep -qx -- "$o" <<<"$man" || { echo "$a: $o missing from $page"; return 1; }
+		done
+		for o in $help; do
+			grep -qx -- "$o" <<<"$opts" || { echo "$a: --help names $o, which is no option"; return 1; }
+		done
+		# Every --word of the page is an option of the applet, or a deliberate
+		# cross-reference listed as "APPLET --option" in tests/man-foreign.txt.
+		for o in $man; do
+			grep -qx -- "$o" <<<"$opts" || grep -qxF -- "$a $o" "$BATS_TEST_DIRNAME/man-foreign.txt" ||
+				{ echo "$a: $page names $o, which is no option (a cross-reference? list '$a $o' in tests/man-foreign.txt)"; return 1; }
+		done
+		n=$((n + 1))
+	done
+	[ "$n" -eq "$("$V6KIT" --list | grep -c .)" ]
+}
+
+@test "every applet's man page has EXIT STATUS and EXAMPLES" {
+	: "${V6KIT:?}"
+	for a in $("$V6KIT" --list | cut -f1); do
+		page=$TOP/man/v6kit-$a.1
+		grep -Eq '^\.SH "?EXIT STATUS"?$' "$page" || { echo "$page: no EXIT STATUS"; return 1; }
+		grep -Eq '^\.SH "?EXAMPLES?"?$' "$page" || { echo "$page: no EXAMPLES"; return 1; }
+	done
+}
