@@ -12,9 +12,10 @@
 #include "emit.h"
 #include "nd.h"
 #include "pio.h"
+#include "progress.h"
 #include "util.h"
 
-enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY };
+enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS };
 
 const struct option ra_sniff_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -28,6 +29,7 @@ const struct option ra_sniff_longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "solicit", no_argument, NULL, OPT_SOLICIT },
 	{ "gateway", no_argument, NULL, OPT_GATEWAY },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 		"  -j, --json             one JSON object per RA, then a summary line\n"
 		"  -q, --quiet            no summary line\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
+		"      --no-progress      no progress bar (-r of a large file on a terminal)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
@@ -64,6 +67,7 @@ struct run {
 	unsigned long max;		/* 0 = unlimited */
 	bool gateway;
 	bool quiet;
+	bool progress;			/* offline: bar on a terminal (SPEC §2) */
 	uint64_t ras, invalid, shown;
 	bool gw_found;
 	uint8_t gw[6];
@@ -118,14 +122,18 @@ static int run_offline(const char *path, struct run *r)
 {
 	struct pio_in *in = pio_open_offline(path);
 	struct nd_ra *ra = xmalloc(sizeof(*ra));
-	uint64_t start = now_mono_us(), packets = 0;
+	uint64_t start = now_mono_us(), packets = 0, bytes = PROGRESS_PCAP_HDR;
 	int dlt = pio_dlt(in), rc = 0, status = EXIT_OK;
 	struct pio_frame f;
+	struct progress pg;
 
+	progress_init(&pg, path, r->progress);
 	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
 		struct pkt p;
 
 		packets++;
+		bytes += PROGRESS_PCAP_REC + f.caplen;
+		progress_tick(&pg, packets, bytes);
 		if (!nd_frame_maybe_ra(dlt, f.data, f.caplen))
 			continue;
 		pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
@@ -134,6 +142,7 @@ static int run_offline(const char *path, struct run *r)
 		if (on_ra(r, &p, ra, pio_frame_us(&f)))
 			break;
 	}
+	progress_done(&pg);
 	if (rc < 0) {
 		em_error_at(path, 0, packets + 1, "%s", pio_error(in));
 		status = EXIT_FAIL;
@@ -147,7 +156,7 @@ static int run_offline(const char *path, struct run *r)
 int ra_sniff_main(int argc, char **argv)
 {
 	const char *ifname = NULL, *path = NULL;
-	struct run r = { .max = 0 };
+	struct run r = { .max = 0, .progress = true };
 	bool json = false, solicit = false;
 	double timeout = 0;
 	int c, status;
@@ -162,6 +171,7 @@ int ra_sniff_main(int argc, char **argv)
 			break;
 		case 'q':
 			r.quiet = true;
+			r.progress = false;
 			v6_verbosity = -1;
 			break;
 		case 'v':
@@ -187,6 +197,9 @@ int ra_sniff_main(int argc, char **argv)
 			break;
 		case OPT_GATEWAY:
 			r.gateway = true;
+			break;
+		case OPT_NO_PROGRESS:
+			r.progress = false;
 			break;
 		default:
 			die_usage("unknown option");
