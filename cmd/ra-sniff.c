@@ -53,7 +53,7 @@ static void usage(FILE *f)
 		"                         else Ethernet source) of the first valid RA with a\n"
 		"                         non-zero router lifetime, and exit\n"
 		"  -j, --json             one JSON object per RA, then a summary line\n"
-		"  -q, --quiet            no summary line\n"
+		"  -q, --quiet            no text summary, no message when --gateway fails\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
 		"      --no-progress      no progress bar (-r of a large file on a terminal)\n"
 		"  -h, --help             this help\n"
@@ -98,7 +98,8 @@ static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64
 static void summary(const struct run *r, uint64_t packets, uint64_t solicitations,
 		    uint64_t start_us, bool live)
 {
-	if (r->gateway || r->quiet)
+	/* -q quiets human text; a --json consumer still gets its summary line. */
+	if (r->gateway || (r->quiet && !em_is_json()))
 		return;
 	em_begin("summary");
 	em_u64(EM_ANY, "packets", "%llu packets, ", packets);
@@ -242,8 +243,12 @@ int ra_sniff_main(int argc, char **argv)
 	if (r.gateway) {
 		char mb[18], ab[46];
 
-		if (!r.gw_found)
+		if (!r.gw_found) {
+			if (!r.quiet)
+				warnmsg("no default router: no valid RA with a non-zero router lifetime%s",
+					path ? " in the capture" : " before the time limit");
 			return EXIT_FAIL;
+		}
 		em_begin("gateway");
 		em_str(EM_ANY, "mac", "%s\n", fmt_mac(r.gw, mb));
 		em_str(EM_JSON, "router", NULL, fmt_ip6(r.gw_router, ab));
