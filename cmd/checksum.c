@@ -250,7 +250,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 			break;
 		if (rc < 0) {
 			progress_done(&pg);
-			em_error_at(strcmp(in_path, "-") ? in_path : "<stdin>", 0, 0, "%s (after %llu packets)",
+			em_error_at(strcmp(in_path, "-") ? in_path : "<stdin>", 0, j->packets + 1, "%s (after %llu packets)",
 				    pio_error(in), (unsigned long long)j->packets);
 			truncated = true;
 			break;

@@ -87,7 +87,9 @@ offline_args() {
 		run --separate-stderr "$V6KIT" "$a" -j -r "$FX/checksum/truncated.pcap" $(offline_args $a)
 		[ "$status" -eq 1 ] || { echo "$a: exit $status"; return 1; }
 		[[ $stderr == *"v6kit $a: "*"truncated"* ]]
-		jq -e -s --arg a "$a" 'any(.type == "error" and .applet == $a)' <<<"$output" >/dev/null
+		# "file" and "packet" (the record that could not be read) apply here.
+		jq -e -s --arg a "$a" 'any(.type == "error" and .applet == $a and (.file | endswith("truncated.pcap")) and .packet == 34)' <<<"$output" >/dev/null ||
+			{ echo "$a: error line lacks file/packet: $output"; return 1; }
 		jq -e -s '.[-1] | .type == "summary" and .packets == 33 and (.elapsed_s | type) == "number"' <<<"$output" >/dev/null ||
 			{ echo "$a: $output"; return 1; }
 	done
