@@ -230,8 +230,10 @@ int relay_6in4_main(int argc, char **argv)
 	bool json = false, has_gw = false, progress = true;
 	char err[512];
 	int opt;
+	static const char shortopts[] = "hjqvi:l:r:w:c:";
 
-	while ((opt = getopt_long(argc, argv, "hjqvi:l:r:w:c:", relay_6in4_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((opt = getopt_long(argc, argv, shortopts, relay_6in4_longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -310,7 +312,7 @@ int relay_6in4_main(int argc, char **argv)
 			has_gw = true;
 			break;
 		default:
-			die_usage("unknown option");
+			die_getopt(argv, shortopts);
 		}
 	}
 	/* "-w -" owns stdout: records go to stderr then */

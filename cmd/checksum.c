@@ -443,9 +443,12 @@ int checksum_main(int argc, char **argv)
 	struct job j;
 	uint64_t count = 0;
 	int dlt = V6_DLT_RAW, opt, modes;
+	static const char shortopts[] = "hjqvr:w:c:";
 
 	memset(&j, 0, sizeof(j));
-	while ((opt = getopt_long(argc, argv, "hjqvr:w:c:", checksum_longopts, NULL)) != -1) {
+
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((opt = getopt_long(argc, argv, shortopts, checksum_longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -489,7 +492,7 @@ int checksum_main(int argc, char **argv)
 			progress = false;
 			break;
 		default:
-			die_usage("unknown option (see 'v6kit checksum --help')");
+			die_getopt(argv, shortopts);
 		}
 	}
 	/* Reports go to stderr when the pcap goes to stdout. */

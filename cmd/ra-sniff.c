@@ -161,8 +161,10 @@ int ra_sniff_main(int argc, char **argv)
 	bool json = false, solicit = false;
 	double timeout = 0;
 	int c, status;
+	static const char shortopts[] = "hjqvi:r:c:";
 
-	while ((c = getopt_long(argc, argv, "hjqvi:r:c:", ra_sniff_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, ra_sniff_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -203,7 +205,7 @@ int ra_sniff_main(int argc, char **argv)
 			r.progress = false;
 			break;
 		default:
-			die_usage("unknown option");
+			die_getopt(argv, shortopts);
 		}
 	}
 	em_init(json, stdout);

@@ -104,3 +104,29 @@ offline_args() {
 		jq -e -s 'all(has("type"))' <<<"$output" >/dev/null
 	done
 }
+
+@test "getopt errors say what is wrong, once, on stderr and in the JSON error line" {
+	for a in checksum ra-sniff 6in4-relay; do
+		# unknown long option
+		run --separate-stderr "$V6KIT" "$a" -j --no-such-option
+		[ "$status" -eq 2 ]
+		[ "$(jq -r .message <<<"$output")" = "unrecognized option '--no-such-option'" ] || { echo "$a: $output"; return 1; }
+		[ "$(grep -c "^v6kit $a: " <<<"$stderr")" -eq 1 ] || { echo "$a: $stderr"; return 1; }
+		# a value missing (long and short form)
+		run --separate-stderr "$V6KIT" "$a" -j --read
+		[ "$status" -eq 2 ]
+		[ "$(jq -r .message <<<"$output")" = "option '--read' needs a value" ] || { echo "$a: $output"; return 1; }
+		run --separate-stderr "$V6KIT" "$a" -j -r
+		[ "$(jq -r .message <<<"$output")" = "option '-r' needs a value" ] || { echo "$a: $output"; return 1; }
+		# a value given to a flag
+		run --separate-stderr "$V6KIT" "$a" -j --json=yes
+		[ "$status" -eq 2 ]
+		[ "$(jq -r .message <<<"$output")" = "option '--json' takes no value" ] || { echo "$a: $output"; return 1; }
+		# unknown short option, alone and inside a cluster
+		run --separate-stderr "$V6KIT" "$a" -j -Z
+		[ "$(jq -r .message <<<"$output")" = "unknown option '-Z'" ] || { echo "$a: $output"; return 1; }
+		run --separate-stderr "$V6KIT" "$a" -jZq
+		[ "$status" -eq 2 ]
+		[[ $stderr == "v6kit $a: unknown option '-Z'"* ]] || { echo "$a: $stderr"; return 1; }
+	done
+}
