@@ -150,3 +150,36 @@ documented() {
 		not_proto41 bad_outer_header bad_outer_checksum outer_fragment tunnel_server_mismatch \
 		bad_inner_header bad_inner_source no_destination not_allowed truncated packets elapsed_s
 }
+
+# undocumented APPLET ARGS... : every field name the run emits (keys of every
+# object, at any depth; relayed{} is keyed by table entries, not names) that
+# neither man/v6kit-APPLET.1 nor v6kit.1 (the fields common to all) documents.
+undocumented() {
+	local a=$1 f
+	shift
+	"$V6KIT" "$@" 2>/dev/null | jq -r 'del(.relayed) | [.. | objects | keys[]] | .[]' | sort -u |
+		while read -r f; do
+			documented "$a" "$f" >/dev/null || documented_in "$TOP/man/v6kit.1" "$f" || echo "$a: $f"
+		done
+}
+
+documented_in() {
+	sed 's/\\-/-/g; s/\\(dq/"/g' "$1" | grep -Eq "^\.(B|BR|RB|BI|IB) (.*[^a-z_])?$2([^a-z_]|\$)"
+}
+
+@test "every field any of the three applets emits on the fixtures is documented" {
+	local out=
+	out+=$(undocumented checksum checksum -j -v -r "$FX/checksum/mixed.pcap")$'\n'
+	out+=$(undocumented checksum checksum -j -v -r "$FX/checksum/tunnelfrag.pcap")$'\n'
+	out+=$(undocumented checksum checksum -j -r "$FX/checksum/truncated.pcap")$'\n'
+	out+=$(undocumented checksum checksum -j --hex 00)$'\n'
+	for f in "$FX"/ra/*.pcap; do
+		out+=$(undocumented ra-sniff ra-sniff -j -r "$f")$'\n'
+		out+=$(undocumented ra-sniff ra-sniff -j --gateway -r "$f")$'\n'
+	done
+	out+=$(undocumented 6in4-relay 6in4-relay -r "$RFX/in.pcap" --table "$RFX/table" -l 192.0.2.2 \
+		--tunnel-server 198.51.100.1 --outbound --log-packets -j)
+	out+=$(undocumented 6in4-relay 6in4-relay -r "$FX/checksum/truncated.pcap" --table "$RFX/table" -j)$'\n'
+	out=$(grep . <<<"$out" | sort -u) || true
+	[ -z "$out" ] || { echo "undocumented fields:"; echo "$out"; return 1; }
+}
