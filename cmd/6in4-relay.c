@@ -182,6 +182,10 @@ static void emit_stats(struct relay_app *app, struct pio_in *in, const char *typ
 {
 	uint64_t received, dropped;
 
+	/* -q quiets the human summary; a stats line asked for (SIGUSR1,
+	 * --stats-interval) and every JSON line are still written. */
+	if (v6_verbosity < 0 && !em_is_json() && !strcmp(type, "summary"))
+		return;
 	if (pio_stats(in, &received, &dropped) == 0)
 		app->stats.capture_dropped = dropped;
 	relay_emit_stats(&app->stats, type, (now_mono_us() - app->started_us) / 1e6);

@@ -130,3 +130,15 @@ offline_args() {
 		[[ $stderr == "v6kit $a: unknown option '-Z'"* ]] || { echo "$a: $stderr"; return 1; }
 	done
 }
+
+@test "-q: no text summary; with --json the summary line is still written" {
+	for a in checksum ra-sniff 6in4-relay; do
+		run --separate-stderr "$V6KIT" "$a" -r "$FX/ra/rich.pcap" $(offline_args $a)
+		[[ $output == *packets* ]] || { echo "$a: no text summary without -q: $output"; return 1; }
+		run --separate-stderr "$V6KIT" "$a" -q -r "$FX/ra/rich.pcap" $(offline_args $a)
+		[ "$status" -eq 0 ]
+		[[ $output != *packets* ]] || { echo "$a -q: $output"; return 1; }
+		run --separate-stderr "$V6KIT" "$a" -q -j -r "$FX/ra/rich.pcap" $(offline_args $a)
+		jq -e -s '.[-1].type == "summary"' <<<"$output" >/dev/null || { echo "$a -q -j: $output"; return 1; }
+	done
+}
