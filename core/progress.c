@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The one bar on screen: a process draws at most one. */
+static struct progress *active;
+
 void progress_begin(struct progress *pg, uint64_t total, FILE *out)
 {
+	active = pg;
 	memset(pg, 0, sizeof(*pg));
 	pg->last_pct = -1;
 	pg->out = out;
@@ -51,11 +55,24 @@ void progress_tick(struct progress *pg, uint64_t packets, uint64_t bytes)
 	fflush(pg->out);
 }
 
-void progress_done(struct progress *pg)
+static void erase(struct progress *pg)
 {
 	if (pg->out && pg->last_pct >= 0) {
 		fputs("\r\033[K", pg->out);
 		fflush(pg->out);
 	}
 	pg->last_pct = -1;
+}
+
+void progress_done(struct progress *pg)
+{
+	erase(pg);
+	if (active == pg)
+		active = NULL;
+}
+
+void progress_interrupt(void)
+{
+	if (active)
+		erase(active);
 }

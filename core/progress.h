@@ -32,5 +32,9 @@ void progress_begin(struct progress *pg, uint64_t total, FILE *out);
 void progress_tick(struct progress *pg, uint64_t packets, uint64_t bytes);
 /* Erase the bar (before an error message, and at the end). */
 void progress_done(struct progress *pg);
+/* Erase the bar that is up, if any, so a line can be written; the next
+ * tick redraws it.  The emitter and the diagnostics call it before every
+ * line, so report lines never land on the bar's line. */
+void progress_interrupt(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* util.c - diagnostics, exit codes and allocation shared by every applet. */
 #include "util.h"
 #include "emit.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@ static void vreport(const char *fmt, va_list ap)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	progress_interrupt();
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
 	em_error_json(msg);

@@ -20,6 +20,21 @@ with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     f.write((struct.pack("<IIII", 1, 0, len(frame), len(frame)) + frame) * 12000)
 PY
+	# The same with the right UDP checksum (0x2982) but in every 1000th
+	# packet, which keeps 0 (invalid over IPv6): report lines on stdout while
+	# the bar is up.
+	BAD=$(dirname "$BIG")/bad.pcap
+	export BAD
+	/usr/bin/python3 - "$BIG" "$BAD" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+rec = (len(data) - 24) // 12000
+for i in range(12000):
+    off = 24 + i * rec + 16 + 14 + 40 + 6	# record, Ethernet, IPv6, UDP checksum
+    if i % 1000:
+        data[off:off + 2] = b"\x29\x82"
+open(sys.argv[2], "wb").write(data)
+PY
 }
 
 teardown_file() {
@@ -67,4 +82,16 @@ done_re() {
 		[ "$status" -le 1 ]
 		[[ $output != *"%"* ]] || { echo "$a -j piped: $output"; return 1; }
 	done
+}
+
+@test "report lines on the terminal never land on the bar's line" {
+	run $PTY "expect=12000 packets;" -- "$V6KIT" checksum -r "$BAD"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'udp bad' <<<"$output")" -eq 12 ]
+	[[ $output == *"% "*" packets"* ]] || { echo "no bar drawn"; return 1; }
+	# After a bar is drawn, the next thing written is the erase, never text.
+	if grep -E 'packets[^'$'\e'']*packet [0-9]+:' <<<"$output"; then
+		echo "a report line follows the bar on its line"
+		return 1
+	fi
 }

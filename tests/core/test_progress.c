@@ -1,5 +1,6 @@
 /* test_progress.c - core/progress: when the bar is drawn, what it shows, and
  * that it is erased. */
+#include "emit.h"
 #include "progress.h"
 #include "t.h"
 
@@ -66,10 +67,50 @@ static void test_off_cases(void)
 	unlink(path);
 }
 
+/* A report line (emitter) takes the bar off the screen first; the next tick
+ * draws it again. */
+static void test_interrupted_by_a_line(void)
+{
+	char *bar = NULL, *text = NULL;
+	size_t blen = 0, tlen = 0;
+	FILE *fb = open_memstream(&bar, &blen), *ft = open_memstream(&text, &tlen);
+	struct progress pg;
+
+	em_init(false, ft);
+	progress_begin(&pg, 1000, fb);
+	progress_tick(&pg, 1, 100);
+	fflush(fb);
+	size_t drawn = blen;
+	CHECK(drawn > 0);
+	em_begin("x");
+	em_text("report line");
+	em_end();
+	fflush(fb);
+	fflush(ft);
+	CHECK(blen == drawn + 4 && !strcmp(bar + drawn, "\r\033[K"));
+	CHECK(!strcmp(text, "report line\n"));
+	em_begin("x");		/* bar already off: nothing more to erase */
+	em_text("second");
+	em_end();
+	fflush(fb);
+	CHECK_EQ(blen, drawn + 4);
+	progress_tick(&pg, 4097, 200);	/* redrawn at once, not 100 ms later */
+	fflush(fb);
+	CHECKF(strstr(bar + drawn, "20% 4097 packets") != NULL, "'%s'", bar + drawn);
+	progress_done(&pg);
+	progress_interrupt();		/* no bar any more: harmless */
+	em_init(false, stdout);
+	fclose(fb);
+	fclose(ft);
+	free(bar);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(test_draw_and_erase);
 	RUN(test_full_and_never_over);
 	RUN(test_off_cases);
+	RUN(test_interrupted_by_a_line);
 	return t_done();
 }
