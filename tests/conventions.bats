@@ -142,3 +142,22 @@ offline_args() {
 		jq -e -s '.[-1].type == "summary"' <<<"$output" >/dev/null || { echo "$a -q -j: $output"; return 1; }
 	done
 }
+
+@test "SPEC §2 option table: every applet has -h -j -q -v; the others keep their letter where taken" {
+	for a in $(applets); do
+		opts=$("$V6KIT" --options "$a")
+		help=$("$V6KIT" "$a" --help)
+		for pair in h:help j:json q:quiet v:verbose i:interface r:read w:write c:count; do
+			l=${pair%%:*} name=${pair#*:}
+			case $l in
+			h | j | q | v) grep -qx -- "--$name" <<<"$opts" || { echo "$a: no --$name"; return 1; } ;;
+			*) grep -qx -- "--$name=" <<<"$opts" || continue ;;
+			esac
+			grep -Eq -- "-$l, --$name\b" <<<"$help" || { echo "$a: --help does not show '-$l, --$name'"; return 1; }
+		done
+		# --timeout takes seconds (a value) wherever it exists
+		if grep -q -- '^--timeout' <<<"$opts"; then
+			grep -qx -- '--timeout=' <<<"$opts" || { echo "$a: --timeout takes no value"; return 1; }
+		fi
+	done
+}
