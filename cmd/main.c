@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"Usage: v6kit APPLET [OPTION]... [ARG]...\n"
 		"       APPLET [OPTION]...            (via a link named after the applet)\n"
 		"       v6kit --list | --version | --help\n"
+		"       v6kit --options APPLET        (APPLET's long options, for completions)\n"
 		"       v6kit help APPLET             (same as: v6kit APPLET --help)\n"
 		"       v6kit [shell]                 interactive shell; reads commands\n"
 		"                                     line by line when stdin is not a terminal\n"

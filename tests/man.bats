@@ -96,3 +96,12 @@ long_opts_in() {
 		grep -Eq '^\.SH "?EXAMPLES?"?$' "$page" || { echo "$page: no EXAMPLES"; return 1; }
 	done
 }
+
+@test "the frame's own options (--list, --version, --help, --options) are in v6kit --help and v6kit.1" {
+	: "${V6KIT:?}"
+	help=$("$V6KIT" --help)
+	for o in --list --version --help --options; do
+		grep -q -- "$o" <<<"$help" || { echo "v6kit --help lacks $o"; return 1; }
+		grep -q -- "${o//-/\\\\-}" "$TOP/man/v6kit.1" || { echo "v6kit.1 lacks $o"; return 1; }
+	done
+}
