@@ -7,6 +7,9 @@
 #define V6_APPLETS(X) \
 	X(relay_6in4, "6in4-relay", "relay protocol-41 tunnelled IPv6 to hosts behind a NAT") \
 	X(checksum, "checksum", "compute, verify and fix Internet checksums") \
+	X(dnsfrag, "dnsfrag", "DNS front end that answers in IPv6 fragments it builds") \
+	X(httpfrag, "httpfrag", "IPv6 NAT front end that sends TCP replies in fragments") \
+	X(pcap_replay, "pcap-replay", "replay captures onto a link or into a file") \
 	X(ra_sniff, "ra-sniff", "decode router advertisements, learn the gateway MAC") \
 	/* applets are added here as they are built */
 

@@ -1,6 +1,7 @@
 /* pio.c - packet I/O over libpcap (capture, dump, inject) and a Linux
  * AF_PACKET frame sender (packet(7)); pcap/pcapng via libpcap's readers. */
 #include "pio.h"
+#include "capfile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -65,12 +66,10 @@ static void copy_err(char err[PIO_ERRLEN], const char *fmt, ...)
  * seekable file (classic pcap, either byte order) and rewind. */
 static bool file_is_usec_pcap(FILE *fp)
 {
-	unsigned char m[4];
-	bool usec = false;
+	uint8_t m[4];
+	size_t n = fread(m, 1, sizeof(m), fp);
+	bool usec = capfile_classify(m, n) == CAPFILE_PCAP;
 
-	if (fread(m, 1, 4, fp) == 4)
-		usec = (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-		       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4);
 	if (fseek(fp, 0, SEEK_SET) != 0)
 		usec = false;
 	clearerr(fp);
@@ -168,6 +167,8 @@ struct pio_in *pio_try_open_live(const char *ifname, const char *bpf_filter, uns
 	pcap_set_immediate_mode(p, !!(flags & PIO_IMMEDIATE));
 	pcap_set_timeout(p, 100);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+	if (flags & PIO_BIGBUF)
+		pcap_set_buffer_size(p, 32 << 20);
 	rc = pcap_activate(p);
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
 		return live_fail(p, err, exit_code, EXIT_RESOURCE, "%s: no such interface%s", ifname, "");

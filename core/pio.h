@@ -49,6 +49,9 @@ enum {
 	PIO_IMMEDIATE = 1u << 1,	/* deliver each packet at once (no buffering delay) */
 	PIO_NONBLOCK  = 1u << 2,	/* pio_next() never waits: 0 = nothing ready */
 	PIO_INBOUND   = 1u << 3,	/* only packets received, not those we send */
+	PIO_BIGBUF    = 1u << 4,	/* 32 MiB kernel ring (libpcap's default: 2 MiB): for
+					 * sustained rates, and loopback, whose 64 KiB MTU leaves
+					 * a 2 MiB ring only 32 slots */
 };
 
 /* Open a pcap or pcapng file ("-" = stdin).  Timestamps are read at

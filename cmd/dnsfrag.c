@@ -1,0 +1,1109 @@
+/* dnsfrag.c - DNS front end that answers in IPv6 fragments it builds: queries
+ * in on a UDP socket, forwarded unchanged to a back end (or answered from
+ * --builtin), responses out as application-cut fragments (RFC 1035, RFC 8200
+ * §4.5, RFC 6891). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "applets.h"
+#include "args.h"
+#include "build.h"
+#include "dns.h"
+#include "emit.h"
+#include "frag.h"
+#include "fragtx.h"
+#include "nd.h"
+#include "priv.h"
+#include "util.h"
+
+#define MAX_ALLOW	64
+#define PKT_MAX		(40 + 8 + DNS_UDP_MAX)
+#define FRAGBUF_MAX	(PKT_MAX + FRAG_MAX_FRAGS * (40 + FRAG_HDR_LEN))
+#define RL_SLOTS	4096
+#define RX_BATCH	16	/* datagrams read per wake-up before looking at the rest */
+#define TAG_LISTEN	(~(uint64_t)0)
+
+static const char usage_text[] =
+	"Usage: v6kit dnsfrag -i IFACE [-l ADDR] [-p PORT] (--backend HOST[:PORT] | --builtin SIZE)\n"
+	"                     [--frag-size N] [--first-frag N] [--order in|reverse|random]\n"
+	"                     [--frag-id random|sequential|N] [--tx link|raw]\n"
+	"                     [--gateway-mac MAC|auto] [--allow PREFIX]... [--rate-limit QPS]\n"
+	"                     [--backend-timeout MS] [--drop-on-timeout] [--max-inflight N]\n"
+	"                     [--user USER] [--json] [--log FILE] [-c N] [--timeout SEC]\n"
+	"\n"
+	"DNS front end: listens on UDP [ADDR]:PORT over IPv6, forwards each query to\n"
+	"the back end (or answers it with --builtin) and sends every response of 16\n"
+	"octets or more to the client as at least two IPv6 fragments that it builds.\n"
+	"\n"
+	"  -i, --interface IFACE   client-facing interface (frames leave here)\n"
+	"  -l, --listen ADDR       IPv6 address to listen on (default ::, every address)\n"
+	"  -p, --port PORT         UDP port (default 53)\n"
+	"      --backend HOST[:PORT]  resolver: ADDR, [IPV6]:PORT, IPV4:PORT or a name (port 53)\n"
+	"      --builtin SIZE      answer every query with ~SIZE octets of TXT (256-65000)\n"
+	"      --frag-size N       largest IPv6 packet sent, header included (default 512)\n"
+	"      --first-frag N      DNS octets in the first fragment, multiple of 8\n"
+	"                          (default 128; 0 = as many as --frag-size allows)\n"
+	"      --order ORDER       emission order: in (default), reverse, random\n"
+	"      --frag-id ID        fragment IDs: random (default), sequential, or a fixed N\n"
+	"      --tx link|raw       link (default): Ethernet frames to the next hop's MAC;\n"
+	"                          raw: whole packets to the kernel (IPPROTO_RAW)\n"
+	"      --gateway-mac MAC|auto  send every frame to MAC, or to the router learnt from RAs\n"
+	"      --allow PREFIX      answer only clients in PREFIX (repeatable; others: REFUSED)\n"
+	"      --rate-limit QPS    at most QPS queries per second per client /64\n"
+	"      --backend-timeout MS  back-end wait before SERVFAIL (default 2000)\n"
+	"      --drop-on-timeout   send nothing when the back end times out\n"
+	"      --max-inflight N    back-end queries in flight at once (default 4096)\n"
+	"      --user USER         drop privileges to USER once the sockets are open\n"
+	"  -j, --json              one JSON object per line\n"
+	"      --log FILE          also write the JSON lines to FILE (reopened on SIGHUP)\n"
+	"  -c, --count N           stop after N queries\n"
+	"      --timeout SEC       stop after SEC seconds\n"
+	"  -q, --quiet             no per-query lines (summary and stats only)\n"
+	"  -v, --verbose           diagnostics about skipped datagrams\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Signals: SIGINT/SIGTERM stop with a summary, SIGUSR1 prints a stats line,\n"
+	"SIGHUP reopens the --log file.  See v6kit-dnsfrag(1).\n";
+
+enum {
+	OPT_BACKEND = 256, OPT_BUILTIN, OPT_FRAG_SIZE, OPT_FIRST_FRAG, OPT_ORDER, OPT_FRAG_ID,
+	OPT_TX, OPT_GATEWAY_MAC, OPT_ALLOW, OPT_RATE_LIMIT, OPT_BACKEND_TIMEOUT,
+	OPT_DROP_ON_TIMEOUT, OPT_MAX_INFLIGHT, OPT_USER, OPT_LOG, OPT_TIMEOUT,
+};
+
+const struct option dnsfrag_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "builtin", required_argument, NULL, OPT_BUILTIN },
+	{ "frag-size", required_argument, NULL, OPT_FRAG_SIZE },
+	{ "first-frag", required_argument, NULL, OPT_FIRST_FRAG },
+	{ "order", required_argument, NULL, OPT_ORDER },
+	{ "frag-id", required_argument, NULL, OPT_FRAG_ID },
+	{ "tx", required_argument, NULL, OPT_TX },
+	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "backend-timeout", required_argument, NULL, OPT_BACKEND_TIMEOUT },
+	{ "drop-on-timeout", no_argument, NULL, OPT_DROP_ON_TIMEOUT },
+	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ NULL, 0, NULL, 0 }
+};
+
+enum outcome { OUT_ANSWERED, OUT_SERVFAIL, OUT_DROPPED, OUT_REFUSED, OUT_RATE_LIMITED };
+static const char *const outcome_names[] = { "answered", "servfail", "dropped", "refused", "rate_limited" };
+
+/* A connected UDP socket to the back end, with a port the kernel chose at
+ * random.  It serves one query at a time -- that is the first key of the
+ * match: the kernel only delivers datagrams from the back end's address and
+ * port to it, and an off-path spoofer must guess port and DNS ID; the reply
+ * must then carry our ID and the very question we sent.  A socket goes back
+ * to a small pool after an answered query and is replaced after
+ * BSOCK_REUSE queries (socket+connect+close per query cost more than the
+ * rest of the forwarding path); one whose query failed or timed out is
+ * closed, so a late reply finds no socket. */
+#define BSOCK_REUSE	64
+#define BSOCK_IDLE_MAX	512
+
+struct pending;
+
+struct bsock {
+	int fd;
+	unsigned uses;
+	struct pending *owner;		/* NULL: idle in the pool (or unused) */
+	struct bsock *next_free;	/* structs are recycled, never freed while running */
+};
+
+/* One query in flight to the back end. */
+struct pending {
+	struct bsock *bs;		/* NULL: free */
+	struct pending *prev, *next;	/* deadline order (all deadlines are now + timeout) */
+	struct dns_msg q;
+	struct sockaddr_in6 client;
+	uint8_t local[16];
+	uint64_t t_recv, t_wall, t_sent, deadline;
+};
+
+struct rx_slot;
+
+struct ratelimit_slot {
+	uint8_t net[8];
+	bool used;
+	double tokens;
+	uint64_t last_us;
+};
+
+static struct {
+	/* configuration */
+	const char *ifname, *listen_s, *backend_s, *log_path;
+	struct priv_user user;
+	uint8_t listen_addr[16];
+	uint16_t port;
+	size_t builtin;
+	struct sockaddr_storage backend;
+	socklen_t backend_len;
+	uint32_t frag_size;
+	int first_frag;		/* DNS octets; -1 = default */
+	struct frag_plan plan;
+	struct frag_idgen idgen;
+	struct fragtx_cfg txcfg;
+	bool gateway_auto;
+	struct v6_prefix allow[MAX_ALLOW];
+	unsigned n_allow;
+	double rate_qps;
+	unsigned backend_timeout_ms;
+	bool drop_on_timeout;
+	unsigned max_inflight;
+	uint64_t count;
+	double run_timeout;
+	bool json;
+	/* state */
+	int ep, lfd;
+	FILE *logf;
+	struct fragtx *tx;
+	struct pending *pend;
+	struct pending *free_list;	/* through ->next */
+	struct pending *oldest, *newest;
+	unsigned inflight, inflight_peak;
+	struct bsock *idle[BSOCK_IDLE_MAX];
+	unsigned n_idle;
+	struct bsock *bs_free;
+	uint64_t bsock_opened;
+	struct ratelimit_slot *rl;
+	uint32_t rl_key;
+	uint8_t *pkt, *fragbuf, *rxbuf;
+	struct rx_slot *rx;
+	struct frag_out *fo;
+	uint64_t t_start;
+	/* counters */
+	uint64_t datagrams, queries, answered, servfail, refused, rate_limited, dropped,
+		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
+		 fragments_sent, done;
+} D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
+	.max_inflight = 4096, .ep = -1, .lfd = -1 };
+
+static volatile sig_atomic_t sig_stop, sig_stats, sig_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		sig_stats = 1;
+	else if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_stop = 1;
+}
+
+/* ---- option parsing ---- */
+
+static void parse_backend(const char *s)
+{
+	char host[256], port[8] = "53";
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV }, *res;
+	const char *colon = strchr(s, ':');
+	int rc;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (close[1] && close[1] != ':') || (size_t)(close - s - 1) >= sizeof(host))
+			die_usage("invalid --backend value '%s': expected [IPV6]:PORT", s);
+		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
+		if (close[1] == ':')
+			snprintf(port, sizeof(port), "%u", (unsigned)arg_uint("backend", close + 2, 1, 65535));
+	} else if (colon && !strchr(colon + 1, ':')) {	/* IPV4:PORT or NAME:PORT */
+		if ((size_t)(colon - s) >= sizeof(host) || colon == s)
+			die_usage("invalid --backend value '%s'", s);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+		snprintf(port, sizeof(port), "%u", (unsigned)arg_uint("backend", colon + 1, 1, 65535));
+	} else {					/* bare address or name */
+		if (strlen(s) >= sizeof(host) || !*s)
+			die_usage("invalid --backend value '%s'", s);
+		snprintf(host, sizeof(host), "%s", s);
+	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc)
+		die(EXIT_USAGE, "invalid --backend value '%s': %s", s, gai_strerror(rc));
+	memcpy(&D.backend, res->ai_addr, res->ai_addrlen);
+	D.backend_len = res->ai_addrlen;
+	freeaddrinfo(res);
+}
+
+static void parse_frag_id(const char *s)
+{
+	if (!strcmp(s, "random")) {
+		D.plan.id_policy = FRAG_ID_RANDOM;
+	} else if (!strcmp(s, "sequential")) {
+		D.plan.id_policy = FRAG_ID_SEQUENTIAL;
+		D.plan.idgen = &D.idgen;
+	} else {
+		D.plan.id_policy = FRAG_ID_FIXED;
+		D.plan.fixed_id = (uint32_t)arg_uint("frag-id", s, 0, UINT32_MAX);
+	}
+}
+
+static void parse_args(int argc, char **argv)
+{
+	int c, o;
+
+	frag_plan_init(&D.plan);
+	D.txcfg.mode = FRAGTX_LINK;
+	while ((c = getopt_long(argc, argv, "hjqvi:l:p:c:", dnsfrag_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		case 'j':
+			D.json = true;
+			em_init(true, stdout);
+			break;
+		case 'q':
+			v6_verbosity = -1;
+			break;
+		case 'v':
+			v6_verbosity++;
+			break;
+		case 'i':
+			D.ifname = optarg;
+			break;
+		case 'l':
+			D.listen_s = optarg;
+			arg_ip6("listen", optarg, D.listen_addr);
+			break;
+		case 'p':
+			D.port = (uint16_t)arg_uint("port", optarg, 1, 65535);
+			break;
+		case 'c':
+			D.count = arg_uint("count", optarg, 1, UINT64_MAX);
+			break;
+		case OPT_TIMEOUT:
+			D.run_timeout = arg_double("timeout", optarg, 0.001, 1e9);
+			break;
+		case OPT_BACKEND:
+			D.backend_s = optarg;
+			break;
+		case OPT_BUILTIN:
+			D.builtin = (size_t)arg_uint("builtin", optarg, 256, 65000);
+			break;
+		case OPT_FRAG_SIZE:
+			/* 112: 1024 fragments (the fragmenter's limit) still carry
+			 * the largest UDP response, 64 octets at a time. */
+			D.frag_size = (uint32_t)arg_uint("frag-size", optarg, 112, 65535);
+			break;
+		case OPT_FIRST_FRAG:
+			D.first_frag = (int)arg_uint("first-frag", optarg, 0, 65000);
+			if (D.first_frag % 8)
+				die_usage("invalid --first-frag value '%s': not a multiple of 8 "
+					  "(the UDP header and the data before the second fragment "
+					  "are whole 8-octet units)", optarg);
+			break;
+		case OPT_ORDER:
+			o = frag_order_parse(optarg);
+			if (o < 0)
+				die_usage("invalid --order value '%s': expected in, reverse or random", optarg);
+			D.plan.order = (enum frag_order)o;
+			break;
+		case OPT_FRAG_ID:
+			parse_frag_id(optarg);
+			break;
+		case OPT_TX:
+			if (!strcmp(optarg, "link"))
+				D.txcfg.mode = FRAGTX_LINK;
+			else if (!strcmp(optarg, "raw"))
+				D.txcfg.mode = FRAGTX_RAW;
+			else
+				die_usage("invalid --tx value '%s': expected link or raw", optarg);
+			break;
+		case OPT_GATEWAY_MAC:
+			if (!strcmp(optarg, "auto")) {
+				D.gateway_auto = true;
+			} else {
+				arg_mac("gateway-mac", optarg, D.txcfg.gw_mac);
+				D.gateway_auto = false;
+			}
+			D.txcfg.fixed_mac = true;
+			break;
+		case OPT_ALLOW:
+			if (D.n_allow == MAX_ALLOW)
+				die_usage("too many --allow prefixes (at most %d)", MAX_ALLOW);
+			arg_prefix("allow", optarg, &D.allow[D.n_allow]);
+			if (D.allow[D.n_allow].addr.family != 6)
+				die_usage("invalid --allow value '%s': an IPv6 prefix is needed", optarg);
+			D.n_allow++;
+			break;
+		case OPT_RATE_LIMIT:
+			D.rate_qps = arg_double("rate-limit", optarg, 0.001, 1e7);
+			break;
+		case OPT_BACKEND_TIMEOUT:
+			D.backend_timeout_ms = (unsigned)arg_uint("backend-timeout", optarg, 1, 600000);
+			break;
+		case OPT_DROP_ON_TIMEOUT:
+			D.drop_on_timeout = true;
+			break;
+		case OPT_MAX_INFLIGHT:
+			D.max_inflight = (unsigned)arg_uint("max-inflight", optarg, 1, 1000000);
+			break;
+		case OPT_USER:
+			priv_lookup(optarg, &D.user);
+			break;
+		case OPT_LOG:
+			D.log_path = optarg;
+			break;
+		default:
+			die_usage("unknown option");
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!D.backend_s == !D.builtin)
+		die_usage("exactly one of --backend and --builtin is needed");
+	if (D.txcfg.mode == FRAGTX_LINK && !D.ifname)
+		die_usage("-i IFACE is needed (the interface the fragments leave by)");
+	if (D.gateway_auto && D.txcfg.mode != FRAGTX_LINK)
+		die_usage("--gateway-mac applies to --tx link only");
+	if (D.txcfg.fixed_mac && D.txcfg.mode != FRAGTX_LINK)
+		die_usage("--gateway-mac applies to --tx link only");
+	if (D.drop_on_timeout && D.builtin)
+		die_usage("--drop-on-timeout needs --backend");
+
+	/* The fragment pattern: at least two fragments, the first holding the
+	 * UDP header and first_frag octets of DNS (the seed's small first
+	 * fragment), none larger than frag_size. */
+	uint32_t room = (D.frag_size - 40 - FRAG_HDR_LEN) & ~7u;
+	if (D.first_frag < 0) {
+		D.first_frag = 128;
+		if ((uint32_t)D.first_frag + 8 > room)
+			D.first_frag = (int)(room - 8);
+	} else if (D.first_frag > 0 && (uint32_t)D.first_frag + 8 > room) {
+		die_usage("--first-frag %d does not fit --frag-size %u: the first fragment would be "
+			  "%u octets (at most %u DNS octets fit)", D.first_frag, D.frag_size,
+			  40 + FRAG_HDR_LEN + 8 + D.first_frag, room - 8);
+	}
+	D.plan.max_size = D.frag_size;
+	D.plan.min_frags = 2;
+	if (D.backend_s)
+		parse_backend(D.backend_s);
+}
+
+/* ---- output ---- */
+
+struct qlog {
+	const struct dns_msg *q;
+	const struct sockaddr_in6 *client;
+	enum outcome outcome;
+	int rcode;		/* -1: no response */
+	size_t size;
+	const struct frag_out *fo;	/* NULL: nothing sent */
+	unsigned sent;
+	double backend_ms;	/* < 0: no back-end leg */
+	double total_ms;
+	uint64_t wall;
+	const char *error;
+};
+
+static void put_query(const struct qlog *l)
+{
+	char addr[46], name[DNS_NAME_TEXT], tbuf[16], rbuf[16];
+
+	em_begin("query");
+	em_ts(EM_ANY, "%s ", l->wall);
+	em_str(EM_ANY, "client", "%s", fmt_ip6(l->client->sin6_addr.s6_addr, addr));
+	em_u64(EM_ANY, "client_port", "#%llu ", ntohs(l->client->sin6_port));
+	em_str(EM_ANY, "qname", "%s ", dns_name_text(l->q->qname, l->q->qname_len, name));
+	em_u64(EM_JSON, "qtype", NULL, l->q->qtype);
+	em_str(EM_ANY, "qtype_name", "%s ", dns_type_name(l->q->qtype, tbuf));
+	if (l->rcode >= 0) {
+		em_u64(EM_JSON, "rcode", NULL, (uint64_t)l->rcode);
+		em_str(EM_ANY, "rcode_name", "%s ", dns_rcode_name((unsigned)l->rcode, rbuf));
+	} else {
+		em_null(EM_JSON, "rcode", NULL);
+		em_null(EM_JSON, "rcode_name", NULL);
+	}
+	em_u64(EM_ANY, "size", "%llu octets ", l->size);
+	em_u64(EM_ANY, "fragments", "in %llu fragments ", l->fo ? l->sent : 0);
+	em_arr_begin(EM_ANY, "fragment_sizes", "[");
+	for (unsigned i = 0; l->fo && i < l->sent; i++)
+		em_u64(EM_ANY, NULL, i ? " %llu" : "%llu", l->fo->piece[i].len);
+	em_arr_end(EM_ANY, "] ");
+	if (l->fo && l->fo->fragmented)
+		em_u64(EM_ANY, "frag_id", "id %llu ", l->fo->id);
+	else
+		em_null(EM_JSON, "frag_id", NULL);
+	if (l->backend_ms >= 0)
+		em_dbl(EM_ANY, "backend_ms", "backend %.3f ms ", l->backend_ms);
+	else
+		em_null(EM_JSON, "backend_ms", NULL);
+	em_dbl(EM_ANY, "total_ms", "total %.3f ms ", l->total_ms);
+	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
+	if (l->error)
+		em_str(EM_ANY, "error", " (%s)", l->error);
+	em_end();
+}
+
+static void put_counters(const char *type)
+{
+	uint64_t sent = 0, failed = 0;
+
+	if (D.tx)
+		fragtx_counters(D.tx, &sent, &failed);
+	em_begin(type);
+	em_text("%s: ", type);
+	em_u64(EM_ANY, "packets", "%llu packets, ", D.datagrams + sent);
+	em_u64(EM_ANY, "queries", "%llu queries: ", D.queries);
+	em_u64(EM_ANY, "answered", "%llu answered, ", D.answered);
+	em_u64(EM_ANY, "servfail", "%llu servfail, ", D.servfail);
+	em_u64(EM_ANY, "refused", "%llu refused, ", D.refused);
+	em_u64(EM_ANY, "rate_limited", "%llu rate limited, ", D.rate_limited);
+	em_u64(EM_ANY, "dropped", "%llu dropped; ", D.dropped);
+	em_u64(EM_ANY, "malformed", "%llu malformed, ", D.malformed);
+	em_u64(EM_ANY, "backend_timeouts", "%llu back-end timeouts, ", D.backend_timeouts);
+	em_u64(EM_ANY, "backend_errors", "%llu back-end errors, ", D.backend_errors);
+	em_u64(EM_ANY, "backend_mismatched", "%llu mismatched replies, ", D.backend_mismatch);
+	em_u64(EM_ANY, "send_errors", "%llu send errors, ", D.send_errors);
+	em_u64(EM_ANY, "fragments_sent", "%llu fragments sent, ", D.fragments_sent);
+	em_u64(EM_ANY, "inflight", "%llu in flight ", D.inflight);
+	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
+	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
+	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
+	em_end();
+}
+
+/* The same record on stdout (text or JSON) and, as JSON, in the log file. */
+static void emit_both(void (*put)(const void *), const void *arg, bool always)
+{
+	if (D.logf) {
+		em_init(true, D.logf);
+		put(arg);
+	}
+	em_init(D.json, stdout);
+	if (always || v6_verbosity >= 0)
+		put(arg);
+}
+
+static void put_query_v(const void *a) { put_query(a); }
+static void put_counters_v(const void *a) { put_counters(a); }
+
+static void open_log(void)
+{
+	FILE *f;
+
+	if (!D.log_path)
+		return;
+	f = fopen(D.log_path, "a");
+	if (!f) {
+		if (!D.logf)
+			die(EXIT_RESOURCE, "cannot open --log file %s: %s", D.log_path, strerror(errno));
+		warnmsg("cannot reopen --log file %s: %s (still writing the old one)", D.log_path,
+			strerror(errno));
+		return;
+	}
+	if (D.logf)
+		fclose(D.logf);
+	D.logf = f;
+}
+
+/* ---- responses ---- */
+
+/* Send `dns` to the client from `local` as fragments; fills l->fo/sent. */
+static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t *dns, size_t len)
+{
+	struct frag_plan plan = D.plan;
+	uint32_t F = 8 + (uint32_t)len;
+	unsigned sent = 0;
+	size_t plen;
+
+	l->size = len;
+	plen = build_udp6(D.pkt, PKT_MAX, local, l->client->sin6_addr.s6_addr, D.port,
+			  ntohs(l->client->sin6_port), dns, len);
+	if (!plen) {
+		l->error = "response too large for one UDP datagram";
+		goto fail;
+	}
+	/* A response under 16 octets (a bare header) goes whole; every other
+	 * one in at least two fragments, the first of the chosen size when the
+	 * datagram is long enough to leave something for a second. */
+	if (len < 16) {
+		plan.min_frags = 0;
+		plan.first_size = 0;
+	} else if (D.first_frag > 0) {
+		plan.first_size = 8 + (uint32_t)D.first_frag;
+		if (plan.first_size >= F)
+			plan.first_size = (F - 1) & ~7u;
+	}
+	D.fo->buf = D.fragbuf;
+	D.fo->cap = FRAGBUF_MAX;
+	if (fragtx_send(D.tx, D.pkt, plen, &plan, D.fo, &sent) < 0) {
+		l->error = fragtx_error(D.tx);
+		D.fragments_sent += sent;
+		if (sent) {
+			l->fo = D.fo;
+			l->sent = sent;
+		}
+		goto fail;
+	}
+	D.fragments_sent += sent;
+	l->fo = D.fo;
+	l->sent = sent;
+	return;
+fail:
+	D.send_errors++;
+	debugmsg("response to query %u: %s", l->q->id, l->error);
+}
+
+static void finish(struct qlog *l, uint64_t t_recv)
+{
+	l->total_ms = (double)(now_mono_us() - t_recv) / 1000.0;
+	if (l->error && l->outcome != OUT_RATE_LIMITED)
+		l->outcome = OUT_DROPPED;
+	switch (l->outcome) {
+	case OUT_ANSWERED: D.answered++; break;
+	case OUT_SERVFAIL: D.servfail++; break;
+	case OUT_DROPPED: D.dropped++; break;
+	case OUT_REFUSED: D.refused++; break;
+	case OUT_RATE_LIMITED: D.rate_limited++; break;
+	}
+	emit_both(put_query_v, l, false);
+	D.done++;
+	if (D.count && D.done >= D.count)
+		sig_stop = 1;
+}
+
+static void answer_with_error(struct qlog *l, const uint8_t local[16], unsigned rcode)
+{
+	uint8_t msg[DNS_HDR_LEN + DNS_NAME_MAX + 4 + DNS_OPT_RR_LEN];
+	size_t n = dns_build_error(l->q, rcode, msg, sizeof(msg));
+
+	l->rcode = (int)rcode;
+	send_response(l, local, msg, n);
+}
+
+/* ---- pending back-end queries ---- */
+
+static void pend_unlink(struct pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		D.oldest = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		D.newest = p->prev;
+	p->prev = p->next = NULL;
+}
+
+/* A socket for one forwarded query: from the pool, else a new one. */
+static struct bsock *bsock_get(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct bsock *bs;
+	int fd, e;
+
+	if (D.n_idle)
+		return D.idle[--D.n_idle];
+	fd = socket(D.backend.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (D.bs_free) {
+		bs = D.bs_free;
+		D.bs_free = bs->next_free;
+	} else {
+		bs = xmalloc(sizeof(*bs));
+	}
+	*bs = (struct bsock){ .fd = fd };
+	ev.data.ptr = bs;
+	if (connect(fd, (struct sockaddr *)&D.backend, D.backend_len) < 0 ||
+	    epoll_ctl(D.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		e = errno;
+		close(fd);
+		bs->fd = -1;
+		bs->next_free = D.bs_free;
+		D.bs_free = bs;
+		errno = e;
+		return NULL;
+	}
+	D.bsock_opened++;
+	return bs;
+}
+
+static void bsock_put(struct bsock *bs, bool reuse)
+{
+	bs->owner = NULL;
+	if (reuse && ++bs->uses < BSOCK_REUSE && D.n_idle < BSOCK_IDLE_MAX) {
+		D.idle[D.n_idle++] = bs;
+		return;
+	}
+	close(bs->fd);
+	bs->fd = -1;
+	bs->next_free = D.bs_free;
+	D.bs_free = bs;
+}
+
+static void pend_release(struct pending *p, bool reuse_socket)
+{
+	pend_unlink(p);
+	if (p->bs)
+		bsock_put(p->bs, reuse_socket);
+	p->bs = NULL;
+	p->next = D.free_list;
+	D.free_list = p;
+	D.inflight--;
+}
+
+static struct pending *pend_get(void)
+{
+	struct pending *p = D.free_list;
+
+	if (!p)
+		return NULL;
+	D.free_list = p->next;
+	p->next = NULL;
+	p->prev = D.newest;
+	if (D.newest)
+		D.newest->next = p;
+	else
+		D.oldest = p;
+	D.newest = p;
+	if (++D.inflight > D.inflight_peak)
+		D.inflight_peak = D.inflight;
+	return p;
+}
+
+static void pend_fail(struct pending *p, bool timeout, const char *why)
+{
+	struct qlog l = { .q = &p->q, .client = &p->client, .rcode = -1, .wall = p->t_wall,
+			  .backend_ms = (double)(now_mono_us() - p->t_sent) / 1000.0 };
+
+	if (timeout)
+		D.backend_timeouts++;
+	else
+		D.backend_errors++;
+	if (timeout && D.drop_on_timeout) {
+		l.outcome = OUT_DROPPED;
+		l.error = why;
+	} else {
+		l.outcome = OUT_SERVFAIL;
+		answer_with_error(&l, p->local, DNS_SERVFAIL);
+		if (!l.error && !timeout)
+			l.error = why;
+	}
+	finish(&l, p->t_recv);
+	pend_release(p, false);
+}
+
+static void backend_readable(struct bsock *bs)
+{
+	struct pending *p = bs->owner;
+	struct dns_msg r;
+
+	for (;;) {
+		ssize_t n = recv(bs->fd, D.rxbuf, DNS_MSG_MAX + 1, MSG_TRUNC);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR || !p)
+				return;
+			pend_fail(p, false, strerror(errno));	/* ICMP unreachable: ECONNREFUSED */
+			return;
+		}
+		if (!p) {		/* a stray datagram on an idle pooled socket */
+			D.backend_mismatch++;
+			continue;
+		}
+		if (n > DNS_UDP_MAX || dns_parse(D.rxbuf, (size_t)n, &r) != DNS_OK ||
+		    !(r.flags & DNS_F_QR) || r.id != p->q.id || !dns_same_question(&p->q, &r)) {
+			D.backend_mismatch++;
+			continue;	/* not our answer: keep waiting for the real one */
+		}
+		struct qlog l = { .q = &p->q, .client = &p->client, .outcome = OUT_ANSWERED,
+				  .rcode = (int)dns_rcode(&r), .wall = p->t_wall,
+				  .backend_ms = (double)(now_mono_us() - p->t_sent) / 1000.0 };
+		send_response(&l, p->local, D.rxbuf, (size_t)n);
+		finish(&l, p->t_recv);
+		pend_release(p, true);
+		return;
+	}
+}
+
+static void forward(struct qlog *l, const uint8_t local[16], const uint8_t *query, size_t len,
+		    uint64_t t_recv)
+{
+	struct pending *p = pend_get();
+
+	if (!p) {
+		l->outcome = OUT_DROPPED;
+		l->error = "too many queries in flight (--max-inflight)";
+		finish(l, t_recv);
+		return;
+	}
+	p->q = *l->q;
+	p->client = *l->client;
+	memcpy(p->local, local, 16);
+	p->t_recv = t_recv;
+	p->t_wall = l->wall;
+	p->t_sent = now_mono_us();
+	p->deadline = p->t_sent + (uint64_t)D.backend_timeout_ms * 1000;
+	p->bs = bsock_get();
+	if (!p->bs) {
+		pend_fail(p, false, strerror(errno));
+		return;
+	}
+	p->bs->owner = p;
+	if (send(p->bs->fd, query, len, 0) == (ssize_t)len)
+		return;
+	if (p->bs->uses > 0) {
+		/* A pooled socket may hold an error from long ago: one fresh try. */
+		bsock_put(p->bs, false);
+		p->bs = bsock_get();
+		if (p->bs) {
+			p->bs->owner = p;
+			if (send(p->bs->fd, query, len, 0) == (ssize_t)len)
+				return;
+		}
+	}
+	pend_fail(p, false, strerror(errno));
+}
+
+static void expire_pending(uint64_t now)
+{
+	while (D.oldest && D.oldest->deadline <= now)
+		pend_fail(D.oldest, true, "back-end timeout");
+}
+
+/* ---- admission ---- */
+
+static bool allowed(const uint8_t a[16])
+{
+	struct v6_addr addr = { .family = 6 };
+
+	if (!D.n_allow)
+		return true;
+	memcpy(addr.a, a, 16);
+	for (unsigned i = 0; i < D.n_allow; i++)
+		if (prefix_match(&D.allow[i], &addr))
+			return true;
+	return false;
+}
+
+/* Token bucket per client /64, burst of one second's worth (at least one
+ * query).  Direct-mapped on a keyed hash: a colliding /64 takes the slot
+ * over with a full bucket, which errs on the side of answering. */
+static bool rate_limited_client(const uint8_t a[16], uint64_t now)
+{
+	struct ratelimit_slot *s;
+	double burst = D.rate_qps < 1 ? 1 : D.rate_qps;
+	uint32_t h = 2166136261u ^ D.rl_key;
+
+	if (D.rate_qps <= 0)
+		return false;
+	for (int i = 0; i < 8; i++)
+		h = (h ^ a[i]) * 16777619u;
+	s = &D.rl[(h ^ h >> 16) % RL_SLOTS];
+	if (!s->used || memcmp(s->net, a, 8)) {
+		memcpy(s->net, a, 8);
+		s->used = true;
+		s->tokens = burst;
+		s->last_us = now;
+	}
+	s->tokens += (double)(now - s->last_us) / 1e6 * D.rate_qps;
+	if (s->tokens > burst)
+		s->tokens = burst;
+	s->last_us = now;
+	if (s->tokens < 1)
+		return true;
+	s->tokens -= 1;
+	return false;
+}
+
+static void handle_query(const uint8_t *buf, size_t len, const struct sockaddr_in6 *client,
+			 const uint8_t local[16])
+{
+	uint64_t t_recv = now_mono_us();
+	struct dns_msg q;
+	struct qlog l = { .q = &q, .client = client, .rcode = -1, .wall = now_wall_us(),
+			  .backend_ms = -1 };
+	enum dns_err e = dns_parse(buf, len, &q);
+	char a[46];
+
+	if (e != DNS_OK || q.flags & DNS_F_QR || (local[0] == 0xff)) {
+		D.malformed++;
+		debugmsg("datagram of %zu octets from %s: not a query (%s)", len,
+			 fmt_ip6(client->sin6_addr.s6_addr, a),
+			 e != DNS_OK ? dns_err_name(e) : q.flags & DNS_F_QR ? "a response" : "to multicast");
+		return;
+	}
+	D.queries++;
+	if (rate_limited_client(client->sin6_addr.s6_addr, t_recv)) {
+		l.outcome = OUT_RATE_LIMITED;
+		finish(&l, t_recv);
+		return;
+	}
+	if (!allowed(client->sin6_addr.s6_addr)) {
+		l.outcome = OUT_REFUSED;
+		answer_with_error(&l, local, DNS_REFUSED);
+		finish(&l, t_recv);
+		return;
+	}
+	if (D.builtin) {
+		size_t n = dns_build_txt(&q, D.builtin, D.rxbuf, DNS_MSG_MAX + 1);
+		struct dns_msg r;
+
+		if (n && dns_parse(D.rxbuf, n, &r) == DNS_OK)
+			l.rcode = (int)dns_rcode(&r);
+		l.outcome = OUT_ANSWERED;
+		send_response(&l, local, D.rxbuf, n);
+		finish(&l, t_recv);
+		return;
+	}
+	forward(&l, local, buf, len, t_recv);
+}
+
+/* Queries are read RX_BATCH at a time with recvmmsg(); after a batch the
+ * loop looks at the back-end sockets and timers before reading more. */
+struct rx_slot {
+	struct sockaddr_in6 client;
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov;
+	uint8_t buf[DNS_MSG_MAX + 1];
+};
+
+static void listener_readable(void)
+{
+	static struct mmsghdr mm[RX_BATCH];
+	struct rx_slot *rx = D.rx;
+	int n;
+
+	for (int i = 0; i < RX_BATCH; i++) {
+		rx[i].iov = (struct iovec){ .iov_base = rx[i].buf, .iov_len = sizeof(rx[i].buf) };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &rx[i].client,
+						 .msg_namelen = sizeof(rx[i].client),
+						 .msg_iov = &rx[i].iov, .msg_iovlen = 1,
+						 .msg_control = rx[i].cbuf.b,
+						 .msg_controllen = sizeof(rx[i].cbuf.b) };
+	}
+	n = recvmmsg(D.lfd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			warnmsg("receive: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct msghdr *mh = &mm[i].msg_hdr;
+		uint8_t local[16];
+		bool have_local = false;
+
+		D.datagrams++;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				memcpy(local, &pi.ipi6_addr, 16);
+				have_local = true;
+			}
+		}
+		if (!have_local || mh->msg_flags & MSG_TRUNC) {
+			D.malformed++;
+			continue;
+		}
+		handle_query(rx[i].buf, mm[i].msg_len, &rx[i].client, local);
+		if (sig_stop)
+			break;
+	}
+}
+
+/* ---- set-up ---- */
+
+static void open_listener(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(D.port) };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+	int one = 1, rcvbuf = 4 << 20;
+	char a[46];
+
+	memcpy(&sa.sin6_addr, D.listen_addr, 16);
+	if (D.listen_addr[0] == 0xfe && (D.listen_addr[1] & 0xc0) == 0x80 && D.ifname)
+		sa.sin6_scope_id = if_nametoindex(D.ifname);
+	D.lfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (D.lfd < 0)
+		die(EXIT_RESOURCE, "UDP socket: %s", strerror(errno));
+	setsockopt(D.lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(D.lfd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	if (setsockopt(D.lfd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(D.lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(D.lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die(EXIT_RESOURCE, "cannot listen on [%s]:%u: %s", fmt_ip6(D.listen_addr, a), D.port,
+		    strerror(errno));
+	if (epoll_ctl(D.ep, EPOLL_CTL_ADD, D.lfd, &ev) < 0)
+		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    D.backend_s && rl.rlim_cur < (rlim_t)D.max_inflight + 64) {
+		D.max_inflight = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
+		warnmsg("--max-inflight lowered to %u by the open-file limit", D.max_inflight);
+	}
+}
+
+static void setup(void)
+{
+	char err[FRAGTX_ERRLEN];
+	int code = EXIT_RESOURCE;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	uint32_t mtu;
+
+	D.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (D.ep < 0)
+		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
+	raise_fd_limit();
+	if (D.gateway_auto) {
+		/* Learn the router from its RAs before the daemon starts (soliciting). */
+		if (nd_gateway_learn(D.ifname, 10.0, true, D.txcfg.gw_mac) < 0)
+			die(EXIT_FAIL, "--gateway-mac auto: no router advertisement on %s", D.ifname);
+	}
+	D.txcfg.ifname = D.ifname;
+	D.tx = fragtx_open(&D.txcfg, err, &code);
+	if (!D.tx)
+		die(code, "%s", err);
+	mtu = fragtx_mtu(D.tx);
+	if (mtu && D.frag_size > mtu)
+		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
+	open_listener();
+	open_log();
+
+	D.pend = xcalloc(D.max_inflight, sizeof(*D.pend));
+	for (unsigned i = D.max_inflight; i-- > 0;) {
+		D.pend[i].next = D.free_list;
+		D.free_list = &D.pend[i];
+	}
+	D.rl = xcalloc(RL_SLOTS, sizeof(*D.rl));
+	v6_random(&D.rl_key, sizeof(D.rl_key));
+	D.pkt = xmalloc(PKT_MAX);
+	D.fragbuf = xmalloc(FRAGBUF_MAX);
+	D.rxbuf = xmalloc(DNS_MSG_MAX + 1);
+	D.rx = xcalloc(RX_BATCH, sizeof(*D.rx));
+	D.fo = xcalloc(1, sizeof(*D.fo));
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Every socket that needs privilege is open: none is kept. */
+	priv_drop(&D.user, 0);
+}
+
+static void cleanup(void)
+{
+	while (D.oldest)
+		pend_release(D.oldest, false);
+	while (D.n_idle)
+		bsock_put(D.idle[--D.n_idle], false);
+	while (D.bs_free) {
+		struct bsock *bs = D.bs_free;
+
+		D.bs_free = bs->next_free;
+		free(bs);
+	}
+	free(D.pend);
+	free(D.rl);
+	free(D.pkt);
+	free(D.fragbuf);
+	free(D.rxbuf);
+	free(D.rx);
+	free(D.fo);
+	fragtx_close(D.tx);
+	close(D.lfd);
+	close(D.ep);
+	if (D.logf)
+		fclose(D.logf);
+}
+
+int dnsfrag_main(int argc, char **argv)
+{
+	struct epoll_event evs[64];
+	sigset_t none;
+	uint64_t stop_at;
+	char a[46];
+
+	parse_args(argc, argv);
+	setup();
+	sigemptyset(&none);
+	D.t_start = now_mono_us();
+	stop_at = D.run_timeout > 0 ? D.t_start + (uint64_t)(D.run_timeout * 1e6) : 0;
+	if (D.listen_s || v6_verbosity > 0)
+		debugmsg("listening on [%s]:%u", fmt_ip6(D.listen_addr, a), D.port);
+
+	while (!sig_stop) {
+		uint64_t now = now_mono_us(), wake = UINT64_MAX;
+		int n, timeout_ms;
+
+		if (D.oldest)
+			wake = D.oldest->deadline;
+		if (stop_at && stop_at < wake)
+			wake = stop_at;
+		timeout_ms = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now + 999) / 1000);
+		n = epoll_pwait(D.ep, evs, (int)V6_ARRAY_LEN(evs), timeout_ms, &none);
+		if (n < 0 && errno != EINTR)
+			die(EXIT_RESOURCE, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n && !sig_stop; i++) {
+			if (evs[i].data.u64 == TAG_LISTEN)
+				listener_readable();
+			else
+				backend_readable(evs[i].data.ptr);
+		}
+		now = now_mono_us();
+		expire_pending(now);
+		if (stop_at && now >= stop_at)
+			sig_stop = 1;
+		if (sig_hup) {
+			sig_hup = 0;
+			open_log();
+		}
+		if (sig_stats) {
+			sig_stats = 0;
+			emit_both(put_counters_v, "stats", true);
+		}
+	}
+	emit_both(put_counters_v, "summary", true);
+	cleanup();
+	return EXIT_OK;
+}

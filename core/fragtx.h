@@ -1,0 +1,71 @@
+/* fragtx.h - send whole IPv6 packets as fragments the application cut: the
+ * core fragmenter (core/frag) splits them per a frag_plan, then either
+ *   link: each fragment is framed in Ethernet to the next hop's MAC (kernel
+ *         route + neighbour tables, RFC 4861 §7.2; or a fixed gateway MAC)
+ *         and written with AF_PACKET / libpcap (core/pio), or
+ *   raw:  each fragment is handed whole to the kernel through an IPPROTO_RAW
+ *         IPv6 socket (IPV6_HDRINCL semantics, RFC 3542 has no equivalent).
+ * Shared by the fragmenting front ends (dnsfrag, httpfrag).
+ *
+ * Why link is the default: on the raw path the packets cross the kernel's
+ * output hooks, and with netfilter connection tracking loaded the IPv6
+ * defragmenter (nf_defrag_ipv6) reassembles them and the output path
+ * re-cuts them at its own sizes -- the fragments on the wire are then not the
+ * ones we planned.  The link path writes frames below all of that.
+ *
+ * Next-hop MACs are cached per destination for `cache_ms`; a lookup that
+ * needs a Neighbour Solicitation blocks for at most `resolve_ms` (a failed
+ * one is remembered for a second so a dead client cannot stall the caller
+ * repeatedly).
+ */
+#ifndef V6_FRAGTX_H
+#define V6_FRAGTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frag.h"
+
+#define FRAGTX_ERRLEN 256
+
+enum fragtx_mode {
+	FRAGTX_LINK = 0,
+	FRAGTX_RAW,
+};
+
+struct fragtx_cfg {
+	enum fragtx_mode mode;
+	const char *ifname;	/* link: required; raw: optional (SO_BINDTODEVICE) */
+	bool use_pcap;		/* link: libpcap injection instead of AF_PACKET */
+	bool fixed_mac;		/* link: every frame goes to gw_mac */
+	uint8_t gw_mac[6];
+	unsigned resolve_ms;	/* 0 = 1000 */
+	unsigned cache_ms;	/* 0 = 10000 */
+};
+
+struct fragtx;
+
+/* Open the sender.  NULL with err and *exit_code (2 bad configuration,
+ * 3 interface absent / no privilege) on failure. */
+struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN], int *exit_code);
+
+/* Interface MTU (link mode; raw mode with an interface), 0 when unknown. */
+uint32_t fragtx_mtu(const struct fragtx *t);
+
+/* Cut the IPv6 packet pkt[0..len) per plan into out (whose buf/cap the
+ * caller provides, see frag_out_need()) and send every fragment in the
+ * plan's emission order.  Returns 0 when all were sent; -1 with
+ * fragtx_error() saying why (plan refused, next hop unresolved, send
+ * failure); out->n then tells what was cut and *sent how many left. */
+int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
+		struct frag_out *out, unsigned *sent);
+
+const char *fragtx_error(const struct fragtx *t);
+
+/* Frames/packets written and failed since open. */
+void fragtx_counters(const struct fragtx *t, uint64_t *sent, uint64_t *failed);
+
+void fragtx_close(struct fragtx *t);
+
+#endif

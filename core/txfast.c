@@ -1,0 +1,569 @@
+/* txfast.c - fast frame transmission: PACKET_MMAP TX ring (TPACKET_V2 with a
+ * virtio-net header) or sendmmsg(2) batches on AF_PACKET, PACKET_QDISC_BYPASS,
+ * ENOBUFS/EAGAIN retries; core/pio senders as fallback. */
+#include "txfast.h"
+#include "cursor.h"
+#include "pio.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#define TXF_HAVE_LINUX 1
+#endif
+
+#define TXF_ARENA	(1u << 20)	/* octets of frames per sendmmsg batch */
+#define RING_BLOCK	(1u << 16)
+#define RING_BLOCKS	64u
+#define RING_KICK	256u		/* frames filled between kicks */
+#define STALL_NS	2000000000ull	/* a ring slot busy this long: give up on it */
+
+struct txfast {
+	enum txfast_method method;
+	int fd;				/* TXF_RING / TXF_MMSG */
+	int plain_fd;			/* TXF_RING: frames the ring cannot take */
+	bool bypass;
+	struct pio_tx *pio;		/* TXF_PACKET / TXF_PCAP */
+	volatile sig_atomic_t abort;
+	struct txfast_stats st;
+	char ifname[IF_NAMESIZE + 1];
+	unsigned flags;
+
+	/* TXF_RING */
+	uint8_t *ring;
+	size_t ring_len;
+	unsigned frame_size, frame_nr;
+	unsigned max_len;		/* largest frame the ring takes (MTU + link header) */
+	unsigned fill;			/* next slot to fill */
+	unsigned oldest;		/* oldest slot handed over and not yet seen processed */
+	unsigned npend;			/* slots from `oldest` handed over (SEND_REQUEST or later) */
+	unsigned unkicked;
+
+	/* TXF_MMSG batch */
+	unsigned n;
+	uint8_t *arena;
+	struct wcur aw;
+	size_t len[TXF_BATCH];
+	size_t off[TXF_BATCH];
+#ifdef TXF_HAVE_LINUX
+	struct mmsghdr msg[TXF_BATCH];
+	struct iovec iov[TXF_BATCH];
+#endif
+};
+
+static const char *const method_names[] = { "auto", "ring", "mmsg", "packet", "pcap" };
+
+const char *txfast_method_name(enum txfast_method m)
+{
+	return (unsigned)m < V6_ARRAY_LEN(method_names) ? method_names[m] : "?";
+}
+
+int txfast_method_parse(const char *s)
+{
+	for (unsigned i = 0; i < V6_ARRAY_LEN(method_names); i++)
+		if (!strcmp(s, method_names[i]))
+			return (int)i;
+	return -1;
+}
+
+enum txfast_method txfast_method(const struct txfast *t) { return t->method; }
+bool txfast_bypass(const struct txfast *t) { return t->bypass; }
+unsigned txfast_pending(const struct txfast *t) { return t->n + t->unkicked; }
+void txfast_abort(struct txfast *t) { t->abort = 1; }
+
+void txfast_stats(const struct txfast *t, struct txfast_stats *s)
+{
+	*s = t->st;
+}
+
+static bool retryable(int e)
+{
+	return e == ENOBUFS || e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+static unsigned fail_frame(struct txfast *t, int e)
+{
+	t->st.failed++;
+	t->st.last_errno = e;
+	return 1;
+}
+
+/* Wait a little for the socket (or device queue) to drain. */
+static void drain_wait(struct txfast *t, int fd)
+{
+	struct timespec ts = { 0, 50000 };
+
+	t->st.retries++;
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+		/* POLLOUT says the socket has room again; a full device
+		 * queue (ENOBUFS) does not show there, so back off too. */
+		poll(&pfd, 1, 1);
+	}
+	nanosleep(&ts, NULL);
+}
+
+#ifdef TXF_HAVE_LINUX
+/* A send-only AF_PACKET socket bound to ifname (protocol 0: nothing is
+ * ever queued to it for reading). */
+static int packet_socket(const char *ifname, char *err, size_t errlen, int *exit_code)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned ifindex = if_nametoindex(ifname);
+	int fd, sndbuf = 4 << 20;
+
+	if (!ifindex) {
+		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		*exit_code = EXIT_RESOURCE;
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "AF_PACKET socket: %s%s", strerror(errno),
+			 errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+		*exit_code = EXIT_RESOURCE;
+		return -1;
+	}
+	sll.sll_ifindex = (int)ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		snprintf(err, errlen, "bind to %s: %s", ifname, strerror(errno));
+		*exit_code = EXIT_RESOURCE;
+		close(fd);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	return fd;
+}
+
+static bool set_bypass(int fd, unsigned flags)
+{
+	int one = 1;
+
+	if (flags & TXF_NO_BYPASS)
+		return false;
+	return setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) == 0;
+}
+
+static int open_mmsg(struct txfast *t, char *err, size_t errlen, int *exit_code)
+{
+	t->fd = packet_socket(t->ifname, err, errlen, exit_code);
+	if (t->fd < 0)
+		return -1;
+	t->bypass = set_bypass(t->fd, t->flags);
+	for (unsigned i = 0; i < TXF_BATCH; i++) {
+		t->msg[i].msg_hdr.msg_iov = &t->iov[i];
+		t->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	t->arena = xmalloc(TXF_ARENA);
+	wcur_init(&t->aw, t->arena, TXF_ARENA);
+	return 0;
+}
+
+/* Data of a ring slot starts after the aligned tpacket2_hdr (no
+ * PACKET_TX_HAS_OFF); the kernel leaves the sockaddr_ll space unused. */
+#define RING_DATA_OFF	(TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+
+static struct tpacket2_hdr *slot_hdr(const struct txfast *t, unsigned i)
+{
+	return (struct tpacket2_hdr *)(void *)(t->ring + (size_t)i * t->frame_size);
+}
+
+static uint8_t *slot_data(const struct txfast *t, unsigned i)
+{
+	return t->ring + (size_t)i * t->frame_size + RING_DATA_OFF;
+}
+
+static unsigned slot_status(const struct txfast *t, unsigned i)
+{
+	return __atomic_load_n(&slot_hdr(t, i)->tp_status, __ATOMIC_ACQUIRE);
+}
+
+static int open_ring(struct txfast *t, char *err, size_t errlen, int *exit_code)
+{
+	int version = TPACKET_V2, one = 1, fd;
+	struct tpacket_req req = { 0 };
+	struct ifreq ifr = { 0 };
+	unsigned mtu = 1500;
+	struct timeval tmo = { 1, 0 };
+
+	fd = packet_socket(t->ifname, err, errlen, exit_code);
+	if (fd < 0)
+		return -1;
+	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name) - 1);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (unsigned)ifr.ifr_mtu;
+	/* Frame slots: a power of two that holds header + vnet header + an
+	 * MTU-sized Ethernet frame with a VLAN tag. */
+	t->frame_size = 2048;
+	while (t->frame_size < RING_DATA_OFF + sizeof(struct virtio_net_hdr) + mtu + 18)
+		t->frame_size *= 2;
+	if (t->frame_size > RING_BLOCK) {
+		snprintf(err, errlen, "MTU %u too large for the TX ring", mtu);
+		goto fail;
+	}
+	t->max_len = mtu + ETH_HLEN;
+	req.tp_block_size = RING_BLOCK;
+	req.tp_block_nr = RING_BLOCKS;
+	req.tp_frame_size = t->frame_size;
+	req.tp_frame_nr = RING_BLOCK / t->frame_size * RING_BLOCKS;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		snprintf(err, errlen, "TPACKET_V2 with virtio-net header: %s", strerror(errno));
+		goto fail;
+	}
+	t->bypass = set_bypass(fd, t->flags);
+	if (setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0) {
+		snprintf(err, errlen, "PACKET_TX_RING: %s", strerror(errno));
+		goto fail;
+	}
+	t->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	t->ring = mmap(NULL, t->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (t->ring == MAP_FAILED) {
+		t->ring = NULL;
+		snprintf(err, errlen, "mmap of the TX ring: %s", strerror(errno));
+		goto fail;
+	}
+	/* The final blocking flush waits for completions at most this long. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	t->frame_nr = req.tp_frame_nr;
+	t->fd = fd;
+	t->fill = t->oldest = t->npend = t->unkicked = 0;
+	/* Frames the ring does not take (oversized: the kernel would not
+	 * check their size on this path) go through a plain socket, which
+	 * reports EMSGSIZE like any other sender. */
+	if (t->plain_fd < 0) {
+		t->plain_fd = packet_socket(t->ifname, err, errlen, exit_code);
+		if (t->plain_fd < 0)
+			goto fail;
+		set_bypass(t->plain_fd, t->flags);
+	}
+	return 0;
+fail:
+	if (t->ring)
+		munmap(t->ring, t->ring_len);
+	t->ring = NULL;
+	close(fd);
+	return -1;
+}
+
+static void close_ring(struct txfast *t)
+{
+	if (t->ring)
+		munmap(t->ring, t->ring_len);
+	t->ring = NULL;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+/* Account for slots the kernel has taken (no longer SEND_REQUEST). */
+static void ring_reap(struct txfast *t)
+{
+	while (t->npend) {
+		unsigned s = slot_status(t, t->oldest);
+
+		if (s & TP_STATUS_SEND_REQUEST)
+			break;
+		t->st.sent++;
+		t->st.bytes += slot_hdr(t, t->oldest)->tp_len - sizeof(struct virtio_net_hdr);
+		t->oldest = (t->oldest + 1) % t->frame_nr;
+		t->npend--;
+	}
+}
+
+/* A send error that is not about room (interface down, gone): the frames
+ * still waiting are lost; count them and start over with a fresh ring, so
+ * that the kernel's ring position and ours agree again. */
+static unsigned ring_reset(struct txfast *t, int e)
+{
+	unsigned failed = 0;
+	char err[128];
+	int code;
+
+	ring_reap(t);
+	while (t->npend) {
+		failed += fail_frame(t, e);
+		t->oldest = (t->oldest + 1) % t->frame_nr;
+		t->npend--;
+	}
+	t->unkicked = 0;
+	close_ring(t);
+	if (open_ring(t, err, sizeof(err), &code) < 0) {
+		/* Keep going without the ring. */
+		warnmsg("TX ring lost (%s); continuing with sendmmsg", err);
+		t->method = TXF_MMSG;
+		open_mmsg(t, err, sizeof(err), &code);
+	}
+	return failed;
+}
+
+/* Ask the kernel to send every SEND_REQUEST slot.  `wait`: block until
+ * all of them completed (end of run). */
+static unsigned ring_kick(struct txfast *t, bool wait)
+{
+	unsigned failed = 0, tries = 0;
+
+	while (t->npend) {
+		ssize_t r = send(t->fd, NULL, 0, wait ? 0 : MSG_DONTWAIT);
+		int e = r < 0 ? errno : 0;
+
+		t->st.calls++;
+		ring_reap(t);
+		if (e == ENOBUFS) {
+			/* The device or qdisc dropped one frame, which the
+			 * kernel has already released (and we just counted). */
+			if (t->st.sent)
+				t->st.sent--;
+			failed += fail_frame(t, e);
+			drain_wait(t, t->fd);
+			continue;
+		}
+		if (!t->npend)
+			break;
+		/* Some frames are still waiting: no room in the socket's
+		 * send buffer (the kernel stops quietly), or an error. */
+		if (e && !retryable(e))
+			return failed + ring_reset(t, e);
+		if (++tries > TXF_RETRIES || t->abort)
+			return failed + ring_reset(t, e ? e : EAGAIN);
+		if (e != EINTR)
+			drain_wait(t, t->fd);
+	}
+	t->unkicked = 0;
+	return failed;
+}
+
+static unsigned ring_queue(struct txfast *t, const void *frame, size_t len)
+{
+	struct tpacket2_hdr *h;
+	struct virtio_net_hdr vh = { .flags = 0, .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	unsigned failed = 0;
+	uint64_t t0 = 0;
+	struct wcur w;
+
+	while (slot_status(t, t->fill) != TP_STATUS_AVAILABLE) {
+		struct timespec now;
+
+		/* The slot is still in flight: hand over what is filled,
+		 * then wait for the kernel to release slots. */
+		if (t->unkicked)
+			failed += ring_kick(t, false);
+		if (t->method != TXF_RING)
+			return failed + txfast_queue(t, frame, len);
+		if (slot_status(t, t->fill) == TP_STATUS_AVAILABLE)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!t0)
+			t0 = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		else if ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - t0 > STALL_NS ||
+			 t->abort)
+			return failed + ring_reset(t, ETIMEDOUT) + fail_frame(t, ETIMEDOUT);
+		drain_wait(t, t->fd);
+	}
+	h = slot_hdr(t, t->fill);
+	vh.hdr_len = (uint16_t)len;	/* copy the whole frame into the skb */
+	wcur_init(&w, slot_data(t, t->fill), t->frame_size - RING_DATA_OFF);
+	wcur_bytes(&w, &vh, sizeof(vh));
+	wcur_bytes(&w, frame, len);
+	h->tp_len = (uint32_t)(len + sizeof(vh));
+	__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+	t->fill = (t->fill + 1) % t->frame_nr;
+	t->npend++;
+	if (++t->unkicked >= RING_KICK)
+		failed += ring_kick(t, false);
+	return failed;
+}
+#endif
+
+struct txfast *txfast_open(const char *ifname, enum txfast_method m, unsigned flags,
+			   char *err, size_t errlen, int *exit_code)
+{
+	struct txfast *t = xcalloc(1, sizeof(*t));
+
+	t->fd = -1;
+	t->plain_fd = -1;
+	t->flags = flags;
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+#ifdef TXF_HAVE_LINUX
+	if (m == TXF_AUTO || m == TXF_RING) {
+		char rerr[256];
+
+		if (open_ring(t, rerr, sizeof(rerr), exit_code) == 0) {
+			t->method = TXF_RING;
+			return t;
+		}
+		if (*exit_code == EXIT_RESOURCE && !if_nametoindex(ifname)) {
+			snprintf(err, errlen, "%s", rerr);
+			free(t);
+			return NULL;
+		}
+		if (m == TXF_RING)
+			warnmsg("no TX ring (%s); using sendmmsg", rerr);
+		else
+			debugmsg("no TX ring (%s); using sendmmsg", rerr);
+		m = TXF_MMSG;
+	}
+#else
+	if (m == TXF_AUTO || m == TXF_RING || m == TXF_MMSG)
+		m = TXF_PCAP;
+#endif
+	t->method = m;
+	if (m == TXF_MMSG) {
+#ifdef TXF_HAVE_LINUX
+		if (open_mmsg(t, err, errlen, exit_code) < 0) {
+			free(t);
+			return NULL;
+		}
+#endif
+	} else {
+		char perr[PIO_ERRLEN];
+
+		t->pio = pio_try_tx_open(ifname, m == TXF_PACKET ? PIO_TX_PACKET : PIO_TX_PCAP,
+					 perr, exit_code);
+		if (!t->pio) {
+			snprintf(err, errlen, "%s", perr);
+			free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* One frame through pio or a plain socket, with retries. */
+static unsigned send_one(struct txfast *t, int fd, const void *frame, size_t len)
+{
+	for (unsigned tries = 0;; tries++) {
+		int e = 0;
+
+		if (t->pio) {
+			int r = pio_tx_send(t->pio, frame, len);
+			e = r < 0 ? -r : 0;
+		} else if (send(fd, frame, len, 0) < 0) {
+			e = errno;
+		}
+		if (!e) {
+			t->st.sent++;
+			t->st.bytes += len;
+			t->st.calls++;
+			return 0;
+		}
+		if (!retryable(e) || tries >= TXF_RETRIES || t->abort)
+			return fail_frame(t, e);
+		if (e != EINTR)
+			drain_wait(t, fd);
+	}
+}
+
+unsigned txfast_flush(struct txfast *t)
+{
+	unsigned failed = 0;
+
+#ifdef TXF_HAVE_LINUX
+	if (t->method == TXF_RING)
+		return t->unkicked ? ring_kick(t, false) : 0;
+	if (!t->n)
+		return 0;
+
+	unsigned i = 0, tries = 0;
+
+	for (unsigned k = 0; k < t->n; k++) {
+		t->iov[k].iov_base = t->arena + t->off[k];
+		t->iov[k].iov_len = t->len[k];
+	}
+	while (i < t->n) {
+		int r = sendmmsg(t->fd, &t->msg[i], t->n - i, 0);
+
+		if (r > 0) {
+			for (int k = 0; k < r; k++)
+				t->st.bytes += t->len[i + (unsigned)k];
+			t->st.sent += (unsigned)r;
+			t->st.calls++;
+			i += (unsigned)r;
+			tries = 0;
+			continue;
+		}
+		/* Frame i was refused: retry it, or count it and go on. */
+		int e = r < 0 ? errno : EIO;
+
+		if (retryable(e) && tries < TXF_RETRIES && !t->abort) {
+			if (e != EINTR)
+				drain_wait(t, t->fd);
+			tries++;
+			continue;
+		}
+		failed += fail_frame(t, e);
+		i++;
+		tries = 0;
+	}
+	t->n = 0;
+	wcur_init(&t->aw, t->arena, TXF_ARENA);
+#endif
+	return failed;
+}
+
+unsigned txfast_queue(struct txfast *t, const void *frame, size_t len)
+{
+	unsigned failed = 0;
+
+#ifdef TXF_HAVE_LINUX
+	if (t->method == TXF_RING) {
+		if (len <= t->max_len && len >= ETH_HLEN)
+			return ring_queue(t, frame, len);
+		/* Keep the order: what is in the ring goes first. */
+		failed = t->unkicked ? ring_kick(t, false) : 0;
+		return failed + send_one(t, t->plain_fd, frame, len);
+	}
+#endif
+	if (t->method != TXF_MMSG)
+		return send_one(t, t->fd, frame, len);
+	if (len > TXF_ARENA)		/* far beyond any MTU: the kernel says why */
+		return txfast_flush(t) + send_one(t, t->fd, frame, len);
+	if (t->n == TXF_BATCH || wcur_left(&t->aw) < len)
+		failed = txfast_flush(t);
+	t->off[t->n] = wcur_off(&t->aw);
+	t->len[t->n] = len;
+	wcur_bytes(&t->aw, frame, len);
+	t->n++;
+	if (t->n == TXF_BATCH)
+		failed += txfast_flush(t);
+	return failed;
+}
+
+unsigned txfast_close(struct txfast *t)
+{
+	unsigned failed;
+
+	if (!t)
+		return 0;
+	failed = txfast_flush(t);
+#ifdef TXF_HAVE_LINUX
+	if (t->method == TXF_RING && t->npend)
+		failed += ring_kick(t, true);
+	close_ring(t);
+	if (t->plain_fd >= 0)
+		close(t->plain_fd);
+#endif
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->pio)
+		pio_tx_close(t->pio);
+	free(t->arena);
+	free(t);
+	return failed;
+}

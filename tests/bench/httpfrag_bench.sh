@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# httpfrag_bench.sh - download throughput through httpfrag against the direct
+# path in the same lab and run: a 100 MB object from nginx, fetched by curl
+# (HTTP) either through the front end's NAT (every segment re-sent as two
+# fragments) or routed by the very same front-end namespace as a plain
+# kernel router.  Prints both throughputs (median of RUNS each, interleaved)
+# and the ratio (target: >= 50% of direct).
+#
+#   tests/bench/httpfrag_bench.sh [MB] [RUNS]     (default 100 MB, 3 runs)
+#
+# Needs root (network namespaces), nginx and curl.  Fails (exit 1) only on a
+# wrong result: a download through httpfrag that is not byte-identical.
+set -eu
+cd "$(dirname "$0")/../.."
+top=$PWD
+: "${V6KIT:=$top/build/v6kit}"
+mb=${1:-100}
+runs=${2:-3}
+for t in nginx curl ip ethtool nft; do
+	command -v "$t" >/dev/null || { echo "httpfrag_bench: needs $t" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "httpfrag_bench: needs root (network namespaces)" >&2; exit 1; }
+[ -x "$V6KIT" ] || { echo "httpfrag_bench: missing $V6KIT" >&2; exit 1; }
+
+# shellcheck source=../lib/lab.bash
+. "$top/tests/lib/lab.bash"
+trap lab_cleanup EXIT
+lab_require || { echo "httpfrag_bench: $LAB_UNAVAILABLE" >&2; exit 1; }
+
+ADDR=2001:db8:1::80 BACKEND=2001:db8:2::2
+D=$LAB_DIR/srv
+mkdir -p "$D/www" "$D/tmp"
+head -c "${mb}M" /dev/urandom >"$D/www/big.bin"
+want=$(sha256sum <"$D/www/big.bin")
+cat >"$D/nginx.conf" <<EOF
+daemon off;
+user root root;
+worker_processes 1;
+pid $D/nginx.pid;
+error_log $D/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	sendfile on;
+	client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
+	uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
+	server { listen [$BACKEND]:80; root $D/www; }
+}
+EOF
+
+# Front end doubles as the router of the direct path: client -> f -> back end.
+lab_ns c && lab_ns f forward && lab_ns b
+lab_link c c0 f f0 && lab_link f f1 b b0
+lab_addr c c0 2001:db8:1::100/64 && lab_addr f f0 2001:db8:1::1/64 && lab_addr f f0 "$ADDR/64"
+lab_addr f f1 2001:db8:2::1/64 && lab_addr b b0 "$BACKEND/64"
+lab_exec c ip -6 route add 2001:db8:2::/64 via 2001:db8:1::1
+lab_exec b ip -6 route add 2001:db8:1::/64 via 2001:db8:2::1
+lab_bg b nginx -p "$D" -c "$D/nginx.conf" -e "$D/error.log"
+lab_wait 10 lab_exec c curl -g -s -f -o /dev/null "http://[$BACKEND]/" 2>/dev/null ||
+	lab_wait 10 lab_exec f curl -g -s -o /dev/null "http://[$BACKEND]/" || {
+		echo "httpfrag_bench: nginx did not start" >&2; cat "$D/error.log" >&2; exit 1; }
+
+lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --manage-host --json -q ${HTTPFRAG_BENCH_ARGS:-}
+hf_pid=$LAB_BG_PID hf_out=$LAB_BG_OUT
+lab_wait 10 grep -q '"type":"ready"' "$hf_out" || { echo "httpfrag did not start" >&2; cat "$LAB_BG_ERR" >&2; exit 1; }
+
+# speed URL OUT: octets per second of one download (curl's own figure)
+speed() {
+	lab_exec c curl -g -s -S -f -m 300 -o "$2" -w '%{speed_download}\n' "$1"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$hf_pid/stat"; }
+user_ticks() { awk '{ print $14 }' "/proc/$hf_pid/stat"; }
+
+direct=() front=() cpu=() ucpu=()
+for i in $(seq 1 "$runs"); do
+	direct+=("$(speed "http://[$BACKEND]/big.bin" /dev/null)")
+	out=/dev/null
+	[ "$i" -eq 1 ] && out=$D/got.bin
+	c0=$(cpu_ticks) u0=$(user_ticks)
+	front+=("$(speed "http://[$ADDR]/big.bin" "$out")")
+	cpu+=($(( $(cpu_ticks) - c0 )))
+	ucpu+=($(( $(user_ticks) - u0 )))
+	if [ "$i" -eq 1 ] && [ "$(sha256sum <"$D/got.bin")" != "$want" ]; then
+		echo "httpfrag_bench: download through httpfrag differs from the object" >&2
+		exit 1
+	fi
+	rm -f "$D/got.bin"
+done
+kill -TERM "$hf_pid"
+lab_wait 10 eval "! kill -0 $hf_pid" || true
+
+d=$(printf '%s\n' "${direct[@]}" | median)
+f=$(printf '%s\n' "${front[@]}" | median)
+summary=$(grep '"type":"summary"' "$hf_out" | tail -1)
+awk -v d="$d" -v f="$f" -v mb="$mb" -v runs="$runs" 'BEGIN {
+	printf "object: %d MB over HTTP, median of %d runs each\n", mb, runs
+	printf "direct (kernel routing through the front-end namespace): %8.1f MB/s\n", d / 1e6
+	printf "through httpfrag (two fragments per segment):             %8.1f MB/s\n", f / 1e6
+	printf "ratio httpfrag/direct: %.2f (target >= 0.50)\n", f / d
+}'
+printf 'all runs, direct:   %s\n' "$(printf '%.1f ' $(printf '%s\n' "${direct[@]}" | awk '{ print $1 / 1e6 }'))"
+printf 'all runs, httpfrag: %s\n' "$(printf '%.1f ' $(printf '%s\n' "${front[@]}" | awk '{ print $1 / 1e6 }'))"
+tick=$(getconf CLK_TCK)
+printf 'httpfrag process CPU per download: %s s, of which user %s s (system time includes the\n' \
+	"$(printf '%s\n' "${cpu[@]}" | median | awk -v t="$tick" '{ printf "%.2f", $1 / t }')" \
+	"$(printf '%s\n' "${ucpu[@]}" | median | awk -v t="$tick" '{ printf "%.2f", $1 / t }')"
+echo '  client kernel receiving and reassembling every fragment: veth runs it inside our send calls)'
+echo "httpfrag summary: $summary"
