@@ -29,10 +29,7 @@ enum {
 };
 
 const struct option relay_6in4_longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
+	V6_STD_LONGOPTS,
 	{ "interface", required_argument, NULL, 'i' },
 	{ "local", required_argument, NULL, 'l' },
 	{ "read", required_argument, NULL, 'r' },

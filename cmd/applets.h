@@ -24,6 +24,13 @@ V6_APPLETS(X_PROTO)
 
 int shell_main(int argc, char **argv);
 
+/* SPEC §2 options every applet takes, first in each NAME_longopts table. */
+#define V6_STD_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }
+
 struct applet {
 	const char *name;
 	const char *summary;

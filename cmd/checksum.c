@@ -31,10 +31,7 @@ enum {
 };
 
 const struct option checksum_longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
+	V6_STD_LONGOPTS,
 	{ "read", required_argument, NULL, 'r' },
 	{ "write", required_argument, NULL, 'w' },
 	{ "count", required_argument, NULL, 'c' },
@@ -288,48 +285,15 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 	return any_bad(j) ? EXIT_FAIL : EXIT_OK;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static uint8_t *parse_hex(const char *s, uint32_t *len)
+static uint8_t *parse_hex_arg(const char *s, uint32_t *len)
 {
 	size_t cap = strlen(s) / 2 + 1, n = 0;
 	uint8_t *b = xmalloc(cap);
-	int hi = -1;
+	char err[ARG_ERRLEN];
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	for (const char *q = s; *q; q++) {
-		int v = hexval((unsigned char)*q);
-
-		if (v < 0) {
-			if (*q == ' ' || *q == ':' || *q == '\t' || *q == '\n' || *q == '-')
-				continue;
-			free(b);
-			die_usage("invalid --hex value: '%c' is not a hex digit", *q);
-		}
-		if (hi < 0) {
-			hi = v;
-		} else {
-			b[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	if (hi >= 0) {
+	if (!parse_hex(s, b, cap, &n, err)) {
 		free(b);
-		die_usage("invalid --hex value: odd number of hex digits");
-	}
-	if (n == 0) {
-		free(b);
-		die_usage("invalid --hex value: no bytes");
+		die_usage("invalid --hex value: %s", err);
 	}
 	*len = (uint32_t)n;
 	return b;
@@ -341,7 +305,7 @@ static int run_hex(struct job *j, const char *hex, int dlt, bool fix)
 	uint64_t t0 = now_mono_us();
 	struct sumstream *s;
 	uint32_t len;
-	uint8_t *b = parse_hex(hex, &len);
+	uint8_t *b = parse_hex_arg(hex, &len);
 
 	j->every = true;	/* one packet: show every checksum it has */
 	s = sumstream_new(dlt, fix ? SUMSTREAM_FIX : 0, &ops);

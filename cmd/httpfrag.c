@@ -78,10 +78,7 @@ enum {
 };
 
 const struct option httpfrag_longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
+	V6_STD_LONGOPTS,
 	{ "interface", required_argument, NULL, 'i' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "write", required_argument, NULL, 'w' },

@@ -96,11 +96,8 @@ const struct option pcap_replay_longopts[] = {
 	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "tx-method", required_argument, NULL, OPT_TX_METHOD },
 	{ "no-bypass", no_argument, NULL, OPT_NO_BYPASS },
-	{ "json", no_argument, NULL, 'j' },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	V6_STD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 

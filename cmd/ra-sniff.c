@@ -18,10 +18,7 @@
 enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS };
 
 const struct option ra_sniff_longopts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
+	V6_STD_LONGOPTS,
 	{ "interface", required_argument, NULL, 'i' },
 	{ "read", required_argument, NULL, 'r' },
 	{ "count", required_argument, NULL, 'c' },

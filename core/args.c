@@ -36,6 +36,38 @@ static int hexval(char c)
 	return -1;
 }
 
+bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len, char *err)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (const char *q = s; *q; q++) {
+		int v = hexval(*q);
+
+		if (v < 0) {
+			if (*q == ' ' || *q == ':' || *q == '\t' || *q == '\n' || *q == '-')
+				continue;
+			return fail(err, "'%c' is not a hex digit", *q);
+		}
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == cap)
+			return fail(err, "more than %zu octets", cap);
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return fail(err, "odd number of hex digits");
+	if (n == 0)
+		return fail(err, "no octets");
+	*len = n;
+	return true;
+}
+
 static bool all_digits(const char *s, size_t n)
 {
 	if (n == 0)

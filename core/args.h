@@ -44,6 +44,8 @@ static inline bool port_set_has(const uint8_t set[8192], uint16_t port)
 	return set[port >> 3] >> (port & 7) & 1;
 }
 bool parse_rewrite(const char *s, struct v6_rewrite *out, char *err);
+/* Hex octets ("0x" prefix optional; blanks, ':' and '-' ignored) into out[cap]. */
+bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len, char *err);
 
 /* Canonical text: RFC 5952 for IPv6; lower-case colon MAC. */
 const char *fmt_ip6(const uint8_t a[16], char buf[46]);

@@ -214,6 +214,25 @@ static void port_lists(void)
 	CHECK_ERR(parse_ports("", set, err), "empty");
 }
 
+static void hex_octets(void)
+{
+	uint8_t b[8];
+	size_t n = 0;
+
+	CHECK(parse_hex("0x60 00:ff-Aa", b, sizeof(b), &n, err));
+	CHECK_EQ(n, 4);
+	CHECK(b[0] == 0x60 && b[1] == 0 && b[2] == 0xff && b[3] == 0xaa);
+	CHECK(!parse_hex("abc", b, sizeof(b), &n, err));
+	CHECK(strstr(err, "odd") != NULL);
+	CHECK(!parse_hex("zz", b, sizeof(b), &n, err));
+	CHECK(strstr(err, "not a hex digit") != NULL);
+	CHECK(!parse_hex("", b, sizeof(b), &n, err));
+	CHECK(!parse_hex("0x", b, sizeof(b), &n, err));
+	CHECK(!parse_hex("000102030405060708", b, sizeof(b), &n, err));	/* 9 > cap 8 */
+	CHECK(strstr(err, "more than 8") != NULL);
+	CHECK(parse_hex("0001020304050607", b, sizeof(b), &n, err) && n == 8);
+}
+
 static void rewrites(void)
 {
 	struct v6_rewrite r;
@@ -395,6 +414,7 @@ static void die_message_form(void)
 int main(void)
 {
 	RUN(uint_parser);
+	RUN(hex_octets);
 	RUN(double_parser);
 	RUN(ip_parsers);
 	RUN(prefixes);
