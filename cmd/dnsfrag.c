@@ -418,7 +418,8 @@ struct qlog {
 	double backend_ms;	/* < 0: no back-end leg */
 	double total_ms;
 	uint64_t wall;
-	const char *error;
+	const char *error;	/* the response could not be sent: counted as dropped */
+	const char *note;	/* why the back end failed, the SERVFAIL went out */
 };
 
 static void put_query(const struct qlog *l)
@@ -455,8 +456,8 @@ static void put_query(const struct qlog *l)
 		em_null(EM_JSON, "backend_ms", NULL);
 	em_dbl(EM_ANY, "total_ms", "total %.3f ms ", l->total_ms);
 	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
-	if (l->error)
-		em_str(EM_ANY, "error", " (%s)", l->error);
+	if (l->error || l->note)
+		em_str(EM_ANY, "error", " (%s)", l->error ? l->error : l->note);
 	em_end();
 }
 
@@ -704,8 +705,8 @@ static void pend_fail(struct pending *p, bool timeout, const char *why)
 	} else {
 		l.outcome = OUT_SERVFAIL;
 		answer_with_error(&l, p->local, DNS_SERVFAIL);
-		if (!l.error && !timeout)
-			l.error = why;
+		if (!timeout)
+			l.note = why;
 	}
 	finish(&l, p->t_recv);
 	pend_release(p, false);

@@ -287,6 +287,8 @@ same_answers_through() {	# CLIENT_NS CLIENT_IF SERVER SRC FRAG_SIZE DIRECT_BACKE
 	[[ $output == *"status: SERVFAIL"* ]]
 	stop_dnsfrag
 	[ "$(summary_field backend_errors)" -eq 1 ]
+	[ "$(summary_field servfail)" -eq 1 ]	# the SERVFAIL went out: not "dropped"
+	[ "$(summary_field dropped)" -eq 0 ]
 	start_dnsfrag f 5300 -i f0 --backend '[2001:db8:53::53]:5353' --backend-timeout 300 --drop-on-timeout
 	run lab_exec c dig +time=1 +tries=1 -p 5300 @2001:db8:1::1 dropped.lab TXT
 	[[ $output == *"timed out"* ]]
