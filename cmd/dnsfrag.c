@@ -199,7 +199,7 @@ static struct {
 	/* counters */
 	uint64_t datagrams, queries, answered, servfail, refused, rate_limited, dropped,
 		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
-		 fragments_sent, done;
+		 fragments_sent, inflight_full, done;
 } D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
 	.max_inflight = 4096, .ep = -1, .lfd = -1 };
 
@@ -484,6 +484,7 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "fragments_sent", "%llu fragments sent, ", D.fragments_sent);
 	em_u64(EM_ANY, "inflight", "%llu in flight ", D.inflight);
 	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
+	em_u64(EM_ANY, "inflight_full", "%llu dropped with --max-inflight reached, ", D.inflight_full);
 	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
 	em_end();
@@ -751,6 +752,7 @@ static void forward(struct qlog *l, const uint8_t local[16], const uint8_t *quer
 	struct pending *p = pend_get();
 
 	if (!p) {
+		D.inflight_full++;
 		l->outcome = OUT_DROPPED;
 		l->error = "too many queries in flight (--max-inflight)";
 		finish(l, t_recv);
