@@ -78,7 +78,7 @@ for l in open(sys.argv[1]):
         t = json.loads(l)
         if t["type"] in ("stats", "summary"):
             print(sum(t["relayed"].values()), t["packets"])' "$RL_OUT")
-	soak_note "6in4-relay: $n reloads ($ok ok); relayed/packets per second: $(echo "$series" | awk '{print $1}' | tr '\n' ' ')"
+	soak_note "6in4-relay: $n reloads ($ok ok); relayed, cumulative, once a second: $(echo "$series" | awk '{print $1}' | tr '\n' ' ')"
 	soak_note "6in4-relay summary: $(grep '"type":"summary"' "$RL_OUT")"
 	soak_flat 6in4-relay
 	[ "$n" -ge $((SECS - 4)) ]
