@@ -15,6 +15,7 @@
 #include "emit.h"
 #include "netlink.h"
 #include "pio.h"
+#include "progress.h"
 #include "pkt.h"
 #include "priv.h"
 #include "relay.h"
@@ -24,7 +25,7 @@
 
 enum {
 	OPT_TABLE = 256, OPT_DEST, OPT_TUNNEL_SERVER, OPT_ALLOW, OPT_OUTBOUND, OPT_LOG_PACKETS,
-	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL,
+	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS,
 };
 
 const struct option relay_6in4_longopts[] = {
@@ -48,6 +49,7 @@ const struct option relay_6in4_longopts[] = {
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -85,6 +87,7 @@ static void usage(FILE *f)
 		"                           them on IFACE instead of through the kernel's routing)\n"
 		"  -r, --read FILE          offline: relay a capture (pcap/pcapng, - = stdin)\n"
 		"  -w, --write FILE         write relayed frames to a pcap (- = stdout)\n"
+		"      --no-progress        no progress bar (-r of a large file on a terminal)\n"
 		"  -c, --count N            stop after N packets\n"
 		"      --timeout SEC        stop after SEC seconds\n"
 		"  -j, --json               NDJSON output\n"
@@ -179,6 +182,10 @@ static void emit_stats(struct relay_app *app, struct pio_in *in, const char *typ
 {
 	uint64_t received, dropped;
 
+	/* -q quiets the human summary; a stats line asked for (SIGUSR1,
+	 * --stats-interval) and every JSON line are still written. */
+	if (v6_verbosity < 0 && !em_is_json() && !strcmp(type, "summary"))
+		return;
 	if (pio_stats(in, &received, &dropped) == 0)
 		app->stats.capture_dropped = dropped;
 	relay_emit_stats(&app->stats, type, (now_mono_us() - app->started_us) / 1e6);
@@ -224,11 +231,13 @@ int relay_6in4_main(int argc, char **argv)
 	struct priv_user priv = { 0 };
 	uint64_t count = 0;
 	double timeout = 0, stats_every = 0;
-	bool json = false, has_gw = false;
+	bool json = false, has_gw = false, progress = true;
 	char err[512];
 	int opt;
+	static const char shortopts[] = "hjqvi:l:r:w:c:";
 
-	while ((opt = getopt_long(argc, argv, "hjqvi:l:r:w:c:", relay_6in4_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((opt = getopt_long(argc, argv, shortopts, relay_6in4_longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -260,6 +269,9 @@ int relay_6in4_main(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			timeout = arg_double("timeout", optarg, 0.001, 1e9);
+			break;
+		case OPT_NO_PROGRESS:
+			progress = false;
 			break;
 		case OPT_STATS_INTERVAL:
 			stats_every = arg_double("stats-interval", optarg, 0.1, 1e9);
@@ -304,7 +316,7 @@ int relay_6in4_main(int argc, char **argv)
 			has_gw = true;
 			break;
 		default:
-			die_usage("unknown option");
+			die_getopt(argv, shortopts);
 		}
 	}
 	/* "-w -" owns stdout: records go to stderr then */
@@ -347,10 +359,15 @@ int relay_6in4_main(int argc, char **argv)
 		in = pio_open_offline(rfile);
 		if (wfile)
 			dump = pio_dump_open(wfile, V6_DLT_EN10MB, PIO_SNAPLEN, 0);
+		struct progress pg;
+		uint64_t bytes = PROGRESS_PCAP_HDR;
+
 		app.started_us = now_mono_us();
+		progress_init(&pg, rfile, progress && v6_verbosity >= 0);
 		while (!sig_stop && (!count || app.stats.packets < count)) {
 			got = pio_next(in, &f);
 			if (got <= 0) {
+				progress_done(&pg);
 				if (got < 0) {
 					em_error_at(rfile, 0, app.stats.packets + 1, "%s", pio_error(in));
 					rc = EXIT_FAIL;
@@ -358,7 +375,10 @@ int relay_6in4_main(int argc, char **argv)
 				break;
 			}
 			handle(&app, pio_dlt(in), &f, out, NULL, -1, dump);
+			bytes += PROGRESS_PCAP_REC + f.caplen;
+			progress_tick(&pg, app.stats.packets, bytes);
 		}
+		progress_done(&pg);
 	} else {
 		char filter[256], l4[16], macs[18];
 		struct nl_link link;

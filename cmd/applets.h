@@ -33,6 +33,9 @@ struct applet {
 
 extern const struct applet v6_applets[];	/* terminated by {NULL} */
 const struct applet *applet_find(const char *name);
+/* Run applet `a` (argv[0] is replaced): sets the diagnostics prefix and the
+ * emitter, as every entry point (dispatch, links, the shell) must. */
+int applet_run(const struct applet *a, int argc, char **argv);
 
 #define V6KIT_VERSION "0.1.0"
 

@@ -15,6 +15,7 @@
 #include "csum.h"
 #include "emit.h"
 #include "pio.h"
+#include "progress.h"
 #include "pkt.h"
 #include "pktsum.h"
 #include "sumstream.h"
@@ -224,68 +225,13 @@ static void summary(const struct job *j, uint64_t t0)
 	em_end();
 }
 
-/* ---- progress bar (stderr on a terminal) ---- */
-
-struct progress {
-	bool on;
-	uint64_t total;		/* file size */
-	uint64_t next_check;	/* packet count of the next clock look */
-	uint64_t last_us;
-	int last_pct;
-};
-
-static void progress_init(struct progress *pg, const char *path, bool enabled)
-{
-	struct stat st;
-
-	memset(pg, 0, sizeof(*pg));
-	pg->last_pct = -1;
-	if (!enabled || !isatty(STDERR_FILENO) || strcmp(path, "-") == 0)
-		return;
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (1 << 22))
-		return;
-	pg->on = true;
-	pg->total = (uint64_t)st.st_size;
-}
-
-static void progress_tick(struct progress *pg, uint64_t packets, uint64_t bytes)
-{
-	uint64_t now;
-	int pct, w;
-
-	if (!pg->on || packets < pg->next_check)
-		return;
-	pg->next_check = packets + 4096;
-	now = now_mono_us();
-	if (now - pg->last_us < 100000)
-		return;
-	pg->last_us = now;
-	pct = bytes >= pg->total ? 100 : (int)(bytes * 100 / pg->total);
-	if (pct == pg->last_pct)
-		return;
-	pg->last_pct = pct;
-	w = pct * 40 / 100;
-	fprintf(stderr, "\r[%.*s%*s] %3d%% %llu packets", w,
-		"========================================", 40 - w, "", pct,
-		(unsigned long long)packets);
-	fflush(stderr);
-}
-
-static void progress_done(struct progress *pg)
-{
-	if (pg->on && pg->last_pct >= 0)
-		fputs("\r\033[K", stderr);
-}
-
-/* Does a classic pcap file carry nanosecond timestamps?  The output keeps the
- * input's precision; pcapng and stdin get nanoseconds (never lossy). */
 /* ---- the three modes ---- */
 
 static int run_capture(struct job *j, const char *in_path, const char *out_path, uint64_t count,
 		       bool fix, bool show_progress)
 {
 	struct sumstream_ops ops = { .ctx = j, .check = on_check, .skip = on_skip, .out = on_out };
-	uint64_t t0 = now_mono_us(), bytes = 24;
+	uint64_t t0 = now_mono_us(), bytes = PROGRESS_PCAP_HDR;
 	struct pio_in *in = pio_open_offline(in_path);
 	struct sumstream *s;
 	struct pio_frame f;
@@ -304,13 +250,13 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 			break;
 		if (rc < 0) {
 			progress_done(&pg);
-			em_error_at(strcmp(in_path, "-") ? in_path : "<stdin>", 0, 0, "%s (after %llu packets)",
+			em_error_at(strcmp(in_path, "-") ? in_path : "<stdin>", 0, j->packets + 1, "%s (after %llu packets)",
 				    pio_error(in), (unsigned long long)j->packets);
 			truncated = true;
 			break;
 		}
 		j->packets++;
-		bytes += 16u + f.caplen;
+		bytes += PROGRESS_PCAP_REC + f.caplen;
 		sumstream_add(s, j->packets, &(struct sumstream_frame){
 			.data = f.data, .caplen = f.caplen, .wirelen = f.wirelen,
 			.ts_sec = f.ts_sec, .ts_nsec = f.ts_nsec });
@@ -497,9 +443,12 @@ int checksum_main(int argc, char **argv)
 	struct job j;
 	uint64_t count = 0;
 	int dlt = V6_DLT_RAW, opt, modes;
+	static const char shortopts[] = "hjqvr:w:c:";
 
 	memset(&j, 0, sizeof(j));
-	while ((opt = getopt_long(argc, argv, "hjqvr:w:c:", checksum_longopts, NULL)) != -1) {
+
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((opt = getopt_long(argc, argv, shortopts, checksum_longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -543,7 +492,7 @@ int checksum_main(int argc, char **argv)
 			progress = false;
 			break;
 		default:
-			die_usage("unknown option (see 'v6kit checksum --help')");
+			die_getopt(argv, shortopts);
 		}
 	}
 	/* Reports go to stderr when the pcap goes to stdout. */

@@ -14,7 +14,9 @@
 #include "applets.h"
 #include "args.h"
 #include "emit.h"
+#include "cursor.h"
 #include "frag.h"
+#include "fragtx.h"
 #include "hostprep.h"
 #include "netlink.h"
 #include "pio.h"
@@ -27,7 +29,7 @@
 static const char usage_text[] =
 	"Usage: v6kit httpfrag -i IFACE -l ADDR --backend ADDR [--ports 80,443]\n"
 	"                      [--mss 1200] [--tail 256] [--frag-id random|sequential|N]\n"
-	"                      [--tx link] [--backend-interface IFACE] [--backend-port PORT]\n"
+	"                      [--tx link|raw] [--backend-interface IFACE] [--backend-port PORT]\n"
 	"                      [--max-bindings N] [--binding-timeout SEC] [--nat-ports LO-HI]\n"
 	"                      [--no-clamp-mss] [--manage-host | --no-host-check]\n"
 	"                      [--user USER] [--json] [-w FILE] [-c N] [--timeout SEC]\n"
@@ -46,7 +48,9 @@ static const char usage_text[] =
 	"      --mss N                 largest TCP payload sent to clients, 64-65000 (1200)\n"
 	"      --tail N                octets in the trailing fragment, 8 to mss-8 (256)\n"
 	"      --frag-id ID            fragment IDs: random (default), sequential, or N\n"
-	"      --tx link               Ethernet frames to the next hop (the only mode)\n"
+	"      --tx MODE               link: Ethernet frames to the next hop (default);\n"
+	"                              raw: whole packets to an IPPROTO_RAW socket, marked\n"
+	"                              0x0076366b (kernel routes; conntrack may re-cut)\n"
 	"      --max-bindings N        NAT bindings kept at once (default 16384; LRU eviction)\n"
 	"      --binding-timeout SEC   idle time before a binding ends (default 300)\n"
 	"      --nat-ports LO-HI       NAT port pool toward the back end (20000-29999)\n"
@@ -107,13 +111,14 @@ static struct {
 	char backend_if[16];
 	uint8_t ports[8192];
 	struct tf_config cfg;
-	bool have_listen, have_backend, manage_host, no_host_check, json;
+	bool have_listen, have_backend, manage_host, no_host_check, json, tx_raw;
 	uint64_t count;
 	double run_timeout;
 	/* state */
 	struct tf *tf;
 	struct pio_in *in_client, *in_backend;
 	struct pio_tx *tx_client, *tx_backend;
+	struct fragtx *raw;		/* --tx raw: both legs */
 	struct pio_dump *dump;
 	uint64_t ended, t_start_mono, tx_retries;
 	bool capture_failed;
@@ -205,12 +210,52 @@ static void emit_counters(const char *type)
 
 /* ---- sending ---- */
 
+/* --tx raw: the IPv6 packet inside the engine's Ethernet frame goes to the
+ * raw socket; the kernel routes it (and picks the link-layer addresses). */
+static int send_raw(enum tf_leg leg, const uint8_t *frame, size_t len)
+{
+	struct cur c;
+	uint16_t type;
+	const uint8_t *pkt;
+	size_t plen;
+
+	cur_init(&c, frame, len);
+	if (!cur_skip(&c, 12) || !cur_be16(&c, &type) || type != 0x86dd) {
+		debugmsg("send on %s leg: not an IPv6 frame", leg == TF_LEG_CLIENT ? "client" : "back-end");
+		return -1;
+	}
+	plen = cur_left(&c);
+	pkt = cur_take(&c, plen);
+	if (!pkt || fragtx_send_packet(H.raw, pkt, plen) < 0) {
+		debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end",
+			 pkt ? fragtx_error(H.raw) : "empty frame");
+		return -1;
+	}
+	return 0;
+}
+
+static void dump_frame(const uint8_t *frame, size_t len)
+{
+	uint64_t us = now_wall_us();
+	struct pio_frame f = { frame, (uint32_t)len, (uint32_t)len, (int64_t)(us / 1000000),
+			       (uint32_t)(us % 1000000) * 1000 };
+
+	pio_dump_write(H.dump, &f);
+}
+
 static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 {
 	struct pio_tx *tx = leg == TF_LEG_CLIENT ? H.tx_client : H.tx_backend;
 	int rc;
 
 	(void)ctx;
+	if (H.raw) {
+		if (send_raw(leg, frame, len) < 0)
+			return -1;
+		if (H.dump)
+			dump_frame(frame, len);
+		return 0;
+	}
 	/* A full queue is transient: wait for room a few times before giving up. */
 	for (int tries = 0;; tries++) {
 		rc = pio_tx_send(tx, frame, len);
@@ -230,13 +275,8 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 		debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end", strerror(-rc));
 		return -1;
 	}
-	if (H.dump) {
-		uint64_t us = now_wall_us();
-		struct pio_frame f = { frame, (uint32_t)len, (uint32_t)len, (int64_t)(us / 1000000),
-				       (uint32_t)(us % 1000000) * 1000 };
-
-		pio_dump_write(H.dump, &f);
-	}
+	if (H.dump)
+		dump_frame(frame, len);
 	return 0;
 }
 
@@ -334,8 +374,12 @@ static void parse_args(int argc, char **argv)
 		case OPT_TAIL: tail = arg_uint("tail", optarg, 8, 64992); break;
 		case OPT_FRAG_ID: parse_frag_id(optarg); break;
 		case OPT_TX:
-			if (strcmp(optarg, "link"))
-				die_usage("invalid --tx value '%s': httpfrag sends link-layer frames only (link)", optarg);
+			if (!strcmp(optarg, "raw"))
+				H.tx_raw = true;
+			else if (!strcmp(optarg, "link"))
+				H.tx_raw = false;
+			else
+				die_usage("invalid --tx value '%s': link or raw", optarg);
 			break;
 		case OPT_MAX_BINDINGS: H.cfg.nat.max_bindings = (uint32_t)arg_uint("max-bindings", optarg, 1, 1000000); break;
 		case OPT_BINDING_TIMEOUT:
@@ -460,7 +504,9 @@ static void prepare_host(void)
 		/* The kernel must not answer the captured connections.  Dropping
 		 * them at prerouting (after the capture taps, before the IP stack)
 		 * spares it the socket lookups and the RSTs altogether; the output
-		 * rules catch any RST that still gets made. */
+		 * rules catch any RST that still gets made.  Packets we relay with
+		 * --tx raw cross the output hook too, carrying FRAGTX_MARK: the
+		 * RSTs among them are the client's or the back end's, and pass. */
 		snprintf(body, sizeof(body),
 			 "\tchain prerouting {\n"
 			 "\t\ttype filter hook prerouting priority raw; policy accept;\n"
@@ -469,12 +515,12 @@ static void prepare_host(void)
 			 "\t}\n"
 			 "\tchain output {\n"
 			 "\t\ttype filter hook output priority filter; policy accept;\n"
-			 "\t\tip6 saddr %s tcp sport { %s } tcp flags & rst == rst drop\n"
-			 "\t\tip6 saddr %s ip6 daddr %s tcp sport %u-%u tcp flags & rst == rst drop\n"
+			 "\t\tmeta mark != 0x%08x ip6 saddr %s tcp sport { %s } tcp flags & rst == rst drop\n"
+			 "\t\tmeta mark != 0x%08x ip6 saddr %s ip6 daddr %s tcp sport %u-%u tcp flags & rst == rst drop\n"
 			 "\t}\n",
 			 fmt_ip6(H.cfg.listen, a), ports, fmt_ip6(H.cfg.backend, b), fmt_ip6(H.cfg.nat_src, s),
 			 H.cfg.nat.port_lo, H.cfg.nat.port_hi,
-			 a, ports, s, b, H.cfg.nat.port_lo, H.cfg.nat.port_hi);
+			 FRAGTX_MARK, a, ports, FRAGTX_MARK, s, b, H.cfg.nat.port_lo, H.cfg.nat.port_hi);
 		if (hostprep_nft_table(&H.hp, table, body, err) < 0)
 			die(EXIT_RESOURCE, "%s", err);
 		if (hostprep_keeper(&H.hp, err) < 0)
@@ -500,9 +546,12 @@ static void prepare_host(void)
 	case 0:
 		warnmsg("nothing drops the kernel's TCP RSTs; run: nft add table inet v6kit; "
 			"nft add chain inet v6kit out '{ type filter hook output priority 0; }'; "
-			"nft add rule inet v6kit out ip6 saddr %s tcp sport '{ %s }' tcp flags '&' rst == rst drop; "
-			"nft add rule inet v6kit out ip6 saddr %s ip6 daddr %s tcp sport %u-%u tcp flags '&' rst == rst drop",
-			fmt_ip6(H.cfg.listen, a), ports, fmt_ip6(H.cfg.nat_src, s), fmt_ip6(H.cfg.backend, b),
+			"nft add rule inet v6kit out meta mark != 0x%08x ip6 saddr %s tcp sport '{ %s }' "
+			"tcp flags '&' rst == rst drop; "
+			"nft add rule inet v6kit out meta mark != 0x%08x ip6 saddr %s ip6 daddr %s tcp sport %u-%u "
+			"tcp flags '&' rst == rst drop",
+			FRAGTX_MARK, fmt_ip6(H.cfg.listen, a), ports, FRAGTX_MARK, fmt_ip6(H.cfg.nat_src, s),
+			fmt_ip6(H.cfg.backend, b),
 			H.cfg.nat.port_lo, H.cfg.nat.port_hi);
 		problems++;
 		break;
@@ -528,8 +577,19 @@ static void open_io(void)
 	H.in_backend = pio_open_live(H.backend_if, filt, flags);
 	H.cfg.client_dlt = pio_dlt(H.in_client);
 	H.cfg.backend_dlt = pio_dlt(H.in_backend);
-	H.tx_client = pio_tx_open(H.ifname, PIO_TX_PACKET);
-	H.tx_backend = strcmp(H.ifname, H.backend_if) ? pio_tx_open(H.backend_if, PIO_TX_PACKET) : H.tx_client;
+	if (H.tx_raw) {
+		struct fragtx_cfg tc = { .mode = FRAGTX_RAW, .mark = FRAGTX_MARK };
+		char err[FRAGTX_ERRLEN];
+		int code;
+
+		/* No SO_BINDTODEVICE: one socket serves both legs, routed. */
+		if (!(H.raw = fragtx_open(&tc, err, &code)))
+			die(code, "%s", err);
+	} else {
+		H.tx_client = pio_tx_open(H.ifname, PIO_TX_PACKET);
+		H.tx_backend = strcmp(H.ifname, H.backend_if) ? pio_tx_open(H.backend_if, PIO_TX_PACKET)
+							       : H.tx_client;
+	}
 	if (H.wfile)
 		H.dump = pio_dump_open(H.wfile, 1, PIO_SNAPLEN, 0);
 }
@@ -632,6 +692,7 @@ int httpfrag_main(int argc, char **argv)
 		em_u64(EM_ANY, "mss", ", mss %llu", H.cfg.mss);
 		em_u64(EM_ANY, "tail", ", tail %llu", H.cfg.tail);
 		em_bool(EM_ANY, "clamp_mss", ", MSS clamping %s", H.cfg.clamp_mss);
+		em_str(EM_ANY, "tx", ", tx %s", H.tx_raw ? "raw" : "link");
 		em_bool(EM_ANY, "manage_host", ", host managed %s", H.manage_host);
 		em_end();
 		fflush(em_stream());
@@ -644,6 +705,7 @@ int httpfrag_main(int argc, char **argv)
 	if (H.tx_backend != H.tx_client)
 		pio_tx_close(H.tx_backend);
 	pio_tx_close(H.tx_client);
+	fragtx_close(H.raw);
 	if (H.dump && pio_dump_close(H.dump) < 0)
 		warnmsg("-w %s: write failed", H.wfile);
 	tf_free(H.tf);

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"Usage: v6kit APPLET [OPTION]... [ARG]...\n"
 		"       APPLET [OPTION]...            (via a link named after the applet)\n"
 		"       v6kit --list | --version | --help\n"
+		"       v6kit --options APPLET        (APPLET's long options, for completions)\n"
 		"       v6kit help APPLET             (same as: v6kit APPLET --help)\n"
 		"       v6kit [shell]                 interactive shell; reads commands\n"
 		"                                     line by line when stdin is not a terminal\n"
@@ -41,11 +42,25 @@ static void usage(FILE *f)
 	fprintf(f, "\nEvery applet takes --help; see also v6kit(1) and v6kit-APPLET(1).\n");
 }
 
-static int run_applet(const struct applet *a, int argc, char **argv)
+int applet_run(const struct applet *a, int argc, char **argv)
 {
+	static char self[64];
+	bool json = false;
+
+	/* getopt prints its own diagnostics under argv[0]: give them the
+	 * "v6kit APPLET: " prefix every stderr line must carry (SPEC §2). */
+	snprintf(self, sizeof(self), "v6kit %s", a->name);
 	v6_applet = a->name;
-	argv[0] = (char *)a->name;
-	em_init(false, stdout);
+	argv[0] = self;
+	optind = 1;
+	/* A usage error is found before the applet reaches its em_init(): with
+	 * -j/--json anywhere before "--" it must still come out as a JSON
+	 * error line.  Only the exact words count, so an option value that
+	 * happens to be "-j" is the one case this guesses wrong, harmlessly. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json = true;
+	em_init(json, stdout);
 	return a->main(argc, argv);
 }
 
@@ -61,7 +76,7 @@ int main(int argc, char **argv)
 
 	a = applet_find(base);
 	if (a)
-		return run_applet(a, argc, argv);
+		return applet_run(a, argc, argv);
 
 	if (argc < 2)
 		return shell_main(argc, argv);
@@ -99,7 +114,7 @@ int main(int argc, char **argv)
 		if (!a)
 			die(EXIT_USAGE, "unknown applet '%s' (see 'v6kit --list')", argv[2]);
 		char *hargv[] = { argv[2], "--help", NULL };
-		return run_applet(a, 2, hargv);
+		return applet_run(a, 2, hargv);
 	}
 	a = applet_find(argv[1]);
 	if (!a) {
@@ -107,5 +122,5 @@ int main(int argc, char **argv)
 			die_usage("unknown option '%s'", argv[1]);
 		die(EXIT_USAGE, "unknown applet '%s' (see 'v6kit --list')", argv[1]);
 	}
-	return run_applet(a, argc - 1, argv + 1);
+	return applet_run(a, argc - 1, argv + 1);
 }

@@ -12,9 +12,10 @@
 #include "emit.h"
 #include "nd.h"
 #include "pio.h"
+#include "progress.h"
 #include "util.h"
 
-enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY };
+enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS };
 
 const struct option ra_sniff_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -28,6 +29,7 @@ const struct option ra_sniff_longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "solicit", no_argument, NULL, OPT_SOLICIT },
 	{ "gateway", no_argument, NULL, OPT_GATEWAY },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -51,8 +53,9 @@ static void usage(FILE *f)
 		"                         else Ethernet source) of the first valid RA with a\n"
 		"                         non-zero router lifetime, and exit\n"
 		"  -j, --json             one JSON object per RA, then a summary line\n"
-		"  -q, --quiet            no summary line\n"
+		"  -q, --quiet            no text summary, no message when --gateway fails\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
+		"      --no-progress      no progress bar (-r of a large file on a terminal)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
@@ -64,6 +67,7 @@ struct run {
 	unsigned long max;		/* 0 = unlimited */
 	bool gateway;
 	bool quiet;
+	bool progress;			/* offline: bar on a terminal (SPEC §2) */
 	uint64_t ras, invalid, shown;
 	bool gw_found;
 	uint8_t gw[6];
@@ -94,7 +98,8 @@ static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64
 static void summary(const struct run *r, uint64_t packets, uint64_t solicitations,
 		    uint64_t start_us, bool live)
 {
-	if (r->gateway || r->quiet)
+	/* -q quiets human text; a --json consumer still gets its summary line. */
+	if (r->gateway || (r->quiet && !em_is_json()))
 		return;
 	em_begin("summary");
 	em_u64(EM_ANY, "packets", "%llu packets, ", packets);
@@ -118,14 +123,18 @@ static int run_offline(const char *path, struct run *r)
 {
 	struct pio_in *in = pio_open_offline(path);
 	struct nd_ra *ra = xmalloc(sizeof(*ra));
-	uint64_t start = now_mono_us(), packets = 0;
+	uint64_t start = now_mono_us(), packets = 0, bytes = PROGRESS_PCAP_HDR;
 	int dlt = pio_dlt(in), rc = 0, status = EXIT_OK;
 	struct pio_frame f;
+	struct progress pg;
 
+	progress_init(&pg, path, r->progress);
 	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
 		struct pkt p;
 
 		packets++;
+		bytes += PROGRESS_PCAP_REC + f.caplen;
+		progress_tick(&pg, packets, bytes);
 		if (!nd_frame_maybe_ra(dlt, f.data, f.caplen))
 			continue;
 		pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
@@ -134,6 +143,7 @@ static int run_offline(const char *path, struct run *r)
 		if (on_ra(r, &p, ra, pio_frame_us(&f)))
 			break;
 	}
+	progress_done(&pg);
 	if (rc < 0) {
 		em_error_at(path, 0, packets + 1, "%s", pio_error(in));
 		status = EXIT_FAIL;
@@ -147,12 +157,14 @@ static int run_offline(const char *path, struct run *r)
 int ra_sniff_main(int argc, char **argv)
 {
 	const char *ifname = NULL, *path = NULL;
-	struct run r = { .max = 0 };
+	struct run r = { .max = 0, .progress = true };
 	bool json = false, solicit = false;
 	double timeout = 0;
 	int c, status;
+	static const char shortopts[] = "hjqvi:r:c:";
 
-	while ((c = getopt_long(argc, argv, "hjqvi:r:c:", ra_sniff_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, ra_sniff_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -162,6 +174,7 @@ int ra_sniff_main(int argc, char **argv)
 			break;
 		case 'q':
 			r.quiet = true;
+			r.progress = false;
 			v6_verbosity = -1;
 			break;
 		case 'v':
@@ -188,8 +201,11 @@ int ra_sniff_main(int argc, char **argv)
 		case OPT_GATEWAY:
 			r.gateway = true;
 			break;
+		case OPT_NO_PROGRESS:
+			r.progress = false;
+			break;
 		default:
-			die_usage("unknown option");
+			die_getopt(argv, shortopts);
 		}
 	}
 	em_init(json, stdout);
@@ -229,8 +245,12 @@ int ra_sniff_main(int argc, char **argv)
 	if (r.gateway) {
 		char mb[18], ab[46];
 
-		if (!r.gw_found)
+		if (!r.gw_found) {
+			if (!r.quiet)
+				warnmsg("no default router: no valid RA with a non-zero router lifetime%s",
+					path ? " in the capture" : " before the time limit");
 			return EXIT_FAIL;
+		}
 		em_begin("gateway");
 		em_str(EM_ANY, "mac", "%s\n", fmt_mac(r.gw, mb));
 		em_str(EM_JSON, "router", NULL, fmt_ip6(r.gw_router, ab));

@@ -162,11 +162,7 @@ static V6_NORETURN void child_exec(const struct applet *a, char **argv)
 	execv("/proc/self/exe", xargv);
 
 	free(xargv);
-	v6_applet = a->name;
-	em_init(false, stdout);
-	optind = 1;
-	argv[0] = (char *)a->name;
-	exit(a->main((int)argc, argv));
+	exit(applet_run(a, (int)argc, argv));
 }
 
 /* Run one applet; returns its exit status (128+N when killed by signal N,

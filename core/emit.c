@@ -1,5 +1,6 @@
 /* emit.c - human text and NDJSON from the same field calls (see emit.h). */
 #include "emit.h"
+#include "progress.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -119,6 +120,7 @@ void em_end(void)
 
 	if (!em.open)
 		return;
+	progress_interrupt();
 	if (em.json) {
 		char *s = json_dumps(em.stack[0], JSON_COMPACT | JSON_REAL_PRECISION(10));
 		if (s) {
@@ -334,6 +336,7 @@ void em_error_at(const char *file, unsigned long line, unsigned long packet, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	progress_interrupt();
 	if (file && line)
 		fprintf(stderr, "v6kit %s: %s:%lu: %s\n", v6_applet, file, line, msg);
 	else if (file)

@@ -108,6 +108,11 @@ struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN]
 				      (socklen_t)strlen(cfg->ifname)) < 0)
 		return open_fail(t, err, exit_code, EXIT_RESOURCE, "bind raw socket to %s: %s",
 				 cfg->ifname, strerror(errno));
+	/* The mark rides on every packet through the output hooks, where the
+	 * host's RST filter must let our relayed RSTs pass (hostprep). */
+	if (cfg->mark && setsockopt(t->raw_fd, SOL_SOCKET, SO_MARK, &cfg->mark, sizeof(cfg->mark)) < 0)
+		return open_fail(t, err, exit_code, EXIT_RESOURCE, "mark raw socket (SO_MARK): %s%s",
+				 strerror(errno), errno == EPERM ? " (needs CAP_NET_ADMIN)" : "");
 	return t;
 }
 
@@ -230,6 +235,26 @@ static int send_raw(struct fragtx *t, const uint8_t dst[16], const uint8_t *p, s
 			break;
 	}
 	return set_err(t, "raw send to %s: %s", fmt_ip6(dst, a), strerror(errno));
+}
+
+int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len)
+{
+	uint8_t dst[16], vers;
+	struct cur c, d;
+	int rc;
+
+	t->err[0] = 0;
+	cur_init(&c, pkt, len);
+	if (!cur_peek_u8(&c, 0, &vers) || vers >> 4 != 6 || !cur_window(&c, 24, 16, &d) ||
+	    !cur_copy(&d, dst, 16))
+		return set_err(t, "not an IPv6 packet (%zu octets)", len);
+	rc = t->cfg.mode == FRAGTX_LINK ? send_link(t, dst, pkt, len) : send_raw(t, dst, pkt, len);
+	if (rc < 0) {
+		t->failed++;
+		return -1;
+	}
+	t->sent++;
+	return 0;
 }
 
 /* Borrow fragment i of out through a cursor over the caller's buffer. */

@@ -29,6 +29,11 @@
 
 #define FRAGTX_ERRLEN 256
 
+/* The socket mark (SO_MARK) a front end may give its raw socket so that its
+ * own firewall rules can tell the packets it relays from the kernel's (the
+ * RST filter of `--manage-host` exempts it).  "v6k" in ASCII. */
+#define FRAGTX_MARK 0x0076366bu
+
 enum fragtx_mode {
 	FRAGTX_LINK = 0,
 	FRAGTX_RAW,
@@ -42,6 +47,7 @@ struct fragtx_cfg {
 	uint8_t gw_mac[6];
 	unsigned resolve_ms;	/* 0 = 1000 */
 	unsigned cache_ms;	/* 0 = 10000 */
+	uint32_t mark;		/* raw: SO_MARK of the socket (0 = none; CAP_NET_ADMIN or, 5.17+, CAP_NET_RAW) */
 };
 
 struct fragtx;
@@ -60,6 +66,13 @@ uint32_t fragtx_mtu(const struct fragtx *t);
  * failure); out->n then tells what was cut and *sent how many left. */
 int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
 		struct frag_out *out, unsigned *sent);
+
+/* Send ONE IPv6 packet that is already built (whole or a fragment) as it
+ * is: link mode frames it to the next hop of its destination, raw mode hands
+ * it to the raw socket.  0 when sent; -1 with fragtx_error() when pkt is not
+ * an IPv6 packet (refused before anything is sent, not counted as a failure,
+ * as in fragtx_send) or the next hop or the send failed (counted). */
+int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len);
 
 const char *fragtx_error(const struct fragtx *t);
 

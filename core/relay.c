@@ -490,6 +490,9 @@ static void outbound(const struct relay_cfg *cfg, const struct relay_table *t, c
 	r->action = RELAY_SEND;
 	r->kind = RELAY_KIND_OUTBOUND;
 	memcpy(r->next_hop4, cfg->servers[0], 4);
+	/* SPEC §2: every relay line has outer_src; here it is the header we built. */
+	r->has_outer = true;
+	memcpy(r->outer_src, cfg->local4, 4);
 }
 
 void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
@@ -734,10 +737,10 @@ void relay_emit_packet(const struct relay_out *r, const struct relay_table *t, u
 	em_text("%s ", r->action == RELAY_SEND ? "relay" : "drop");
 	if (r->has_outer)
 		em_str(EM_ANY, "outer_src", "%s ", fmt_ip4(r->outer_src, a));
-	else if (r->action == RELAY_SEND && r->kind == RELAY_KIND_OUTBOUND)
-		em_str(EM_ANY, "outer_dst", "to %s ", fmt_ip4(r->next_hop4, a));
 	else
 		em_null(EM_JSON, "outer_src", NULL);
+	if (r->action == RELAY_SEND && r->kind == RELAY_KIND_OUTBOUND)
+		em_str(EM_ANY, "outer_dst", "to %s ", fmt_ip4(r->next_hop4, a));
 	if (r->has_inner) {
 		em_str(EM_ANY, "inner_src", "%s ", fmt_ip6(r->inner_src, a));
 		em_str(EM_ANY, "inner_dst", "> %s ", fmt_ip6(r->inner_dst, a));

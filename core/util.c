@@ -1,8 +1,10 @@
 /* util.c - diagnostics, exit codes and allocation shared by every applet. */
 #include "util.h"
 #include "emit.h"
+#include "progress.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ static void vreport(const char *fmt, va_list ap)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	progress_interrupt();
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
 	em_error_json(msg);
@@ -46,6 +49,29 @@ void die_usage(const char *fmt, ...)
 		fprintf(stderr, "Try 'v6kit --help'.\n");
 	fflush(stdout);
 	exit(EXIT_USAGE);
+}
+
+void die_getopt(char *const argv[], const char *shortopts)
+{
+	/* glibc with opterr = 0: optopt is 0 for an unknown long option, else
+	 * the option's character (or long option's val); a long option has
+	 * already advanced optind, so argv[optind - 1] is the word at fault. */
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+
+	if (!strncmp(word, "--", 2)) {
+		const char *eq = strchr(word, '=');
+
+		if (!optopt)
+			die_usage("unrecognized option '%s'", word);
+		if (eq)
+			die_usage("option '%.*s' takes no value", (int)(eq - word), word);
+		die_usage("option '%s' needs a value", word);
+	}
+	if (optopt > 0 && optopt < 256 && optopt != ':' && strchr(shortopts, optopt))
+		die_usage("option '-%c' needs a value", optopt);
+	if (optopt > 32 && optopt < 127)
+		die_usage("unknown option '-%c'", optopt);
+	die_usage("unknown option");
 }
 
 void warnmsg(const char *fmt, ...)

@@ -27,6 +27,10 @@ extern int v6_verbosity;	/* -1 quiet, 0 normal, 1+ verbose */
 void die(int code, const char *fmt, ...) V6_PRINTF(2, 3) V6_NORETURN;
 /* Same, for usage errors: adds "Try 'v6kit APPLET --help'." and exits 2. */
 void die_usage(const char *fmt, ...) V6_PRINTF(1, 2) V6_NORETURN;
+/* The usage error behind getopt_long()'s '?' (call it there, having set
+ * opterr = 0 before the loop so getopt prints nothing of its own): names the
+ * option and what is wrong with it, as text and as a JSON error line. */
+void die_getopt(char *const argv[], const char *shortopts) V6_NORETURN;
 /* Non-fatal diagnostic on stderr (and a JSON error line in JSON mode). */
 void warnmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 /* Diagnostic on stderr only when verbose. */

@@ -81,8 +81,9 @@ ok_args=(-i lo -l 2001:db8::80 --backend 2001:db8::2)
 	[[ $output == *"LO above HI"* ]]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --nat-ports 80-90
 	[ "$status" -eq 2 ]
-	run "$V6KIT" httpfrag "${ok_args[@]}" --tx raw
+	run "$V6KIT" httpfrag "${ok_args[@]}" --tx bogus
 	[ "$status" -eq 2 ]
+	[[ $output == *"invalid --tx value 'bogus': link or raw"* ]]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --frag-id bogus
 	[ "$status" -eq 2 ]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --manage-host --no-host-check
@@ -101,6 +102,16 @@ ok_args=(-i lo -l 2001:db8::80 --backend 2001:db8::2)
 	run "$V6KIT" httpfrag -i v6knosuch0 -l 2001:db8::80 --backend 2001:db8::2
 	[ "$status" -eq 3 ]
 	[[ $output == *"v6kit httpfrag: "*"v6knosuch0"* ]]
+}
+
+@test "--tx link and --tx raw are both accepted (the next error is the absent interface)" {
+	for m in link raw; do
+		run "$V6KIT" httpfrag -i v6knosuch0 -l 2001:db8::80 --backend 2001:db8::2 --tx "$m"
+		[ "$status" -eq 3 ]
+		[[ $output == *"v6knosuch0"* ]]
+	done
+	run "$V6KIT" httpfrag --help
+	[[ $output == *"--tx MODE"*"link: Ethernet frames"*"raw: whole packets to an IPPROTO_RAW socket"* ]]
 }
 
 @test "a back end without a route is a missing resource (exit 3)" {

@@ -238,9 +238,17 @@ PY
 	run "$V6KIT" ra-sniff -r "$FX/rich.pcap" --gateway --json
 	[ "$(jq -c '[.type,.mac,.router]' <<<"$output")" = '["gateway","02:00:00:00:00:aa","fe80::1"]' ]
 	# router lifetime 0 is not a default router; an invalid RA is discarded
-	run "$V6KIT" ra-sniff -r "$FX/minimal.pcap" --gateway
+	run --separate-stderr "$V6KIT" ra-sniff -r "$FX/minimal.pcap" --gateway
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+	# the failure is reported (SPEC §2: exit 1 = a failure the job reports)
+	[[ $stderr == "v6kit ra-sniff: "*"no default router"* ]]
+	run --separate-stderr "$V6KIT" ra-sniff -r "$FX/minimal.pcap" --gateway --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.type == "error") | .applet' <<<"$output")" = ra-sniff ]
+	run --separate-stderr "$V6KIT" ra-sniff -r "$FX/minimal.pcap" --gateway -q
+	[ "$status" -eq 1 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
 	run "$V6KIT" ra-sniff -r "$FX/hop_limit_64.pcap" --gateway
 	[ "$status" -eq 1 ]
 	# a raw-IP capture has no link-layer source and no SLLA here
@@ -284,4 +292,13 @@ PY
 		run "$V6KIT" ra-sniff -r "$BATS_TEST_TMPDIR/c.pcap" --json
 		[ "$status" -le 2 ] || { echo "cut at $i: exit $status"; return 1; }
 	done
+}
+
+@test "-q quiets the human text only: with --json the summary line stays" {
+	run --separate-stderr "$V6KIT" ra-sniff -q -r "$FX/rich.pcap"
+	[ "$status" -eq 0 ]
+	[[ $output != *"packets,"* ]]
+	run --separate-stderr "$V6KIT" ra-sniff -q --json -r "$FX/rich.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .type <<<"$output" | tr '\n' ' ')" = "ra summary " ]
 }

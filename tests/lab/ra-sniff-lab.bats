@@ -6,6 +6,8 @@
 #   ns r (forwarding, radvd on r0)  r0 <-- veth --> h0  ns h
 #                                   r1 <-- veth --> h1  (silent: no radvd)
 
+bats_require_minimum_version 1.5.0
+
 load ../lib/lab
 
 setup_file() {
@@ -130,9 +132,10 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	run lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --timeout 2 --json
 	[ "$status" -eq 1 ]
 	[ "$(jq -c 'select(.type=="summary")|[.ras,.solicitations]' <<<"$output")" = '[0,1]' ]
-	run lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --gateway --timeout 1
+	run --separate-stderr lab_exec h "$V6KIT" ra-sniff -i h1 --solicit --gateway --timeout 1
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+	[[ $stderr == "v6kit ra-sniff: no default router"*"time limit"* ]]
 }
 
 @test "unanswered --solicit: 3 RSs 4 s apart (RFC 4861 6.3.7), well-formed, then exit 1" {
