@@ -196,7 +196,7 @@ static struct {
 	/* counters */
 	uint64_t datagrams, queries, answered, servfail, refused, rate_limited, dropped,
 		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
-		 fragments_sent, done;
+		 fragments_sent, inflight_full, done;
 } D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
 	.max_inflight = 4096, .ep = -1, .lfd = -1 };
 
@@ -415,7 +415,8 @@ struct qlog {
 	double backend_ms;	/* < 0: no back-end leg */
 	double total_ms;
 	uint64_t wall;
-	const char *error;
+	const char *error;	/* the response could not be sent: counted as dropped */
+	const char *note;	/* why the back end failed, the SERVFAIL went out */
 };
 
 static void put_query(const struct qlog *l)
@@ -452,8 +453,8 @@ static void put_query(const struct qlog *l)
 		em_null(EM_JSON, "backend_ms", NULL);
 	em_dbl(EM_ANY, "total_ms", "total %.3f ms ", l->total_ms);
 	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
-	if (l->error)
-		em_str(EM_ANY, "error", " (%s)", l->error);
+	if (l->error || l->note)
+		em_str(EM_ANY, "error", " (%s)", l->error ? l->error : l->note);
 	em_end();
 }
 
@@ -480,6 +481,7 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "fragments_sent", "%llu fragments sent, ", D.fragments_sent);
 	em_u64(EM_ANY, "inflight", "%llu in flight ", D.inflight);
 	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
+	em_u64(EM_ANY, "inflight_full", "%llu dropped with --max-inflight reached, ", D.inflight_full);
 	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
 	em_end();
@@ -701,8 +703,8 @@ static void pend_fail(struct pending *p, bool timeout, const char *why)
 	} else {
 		l.outcome = OUT_SERVFAIL;
 		answer_with_error(&l, p->local, DNS_SERVFAIL);
-		if (!l.error && !timeout)
-			l.error = why;
+		if (!timeout)
+			l.note = why;
 	}
 	finish(&l, p->t_recv);
 	pend_release(p, false);
@@ -747,6 +749,7 @@ static void forward(struct qlog *l, const uint8_t local[16], const uint8_t *quer
 	struct pending *p = pend_get();
 
 	if (!p) {
+		D.inflight_full++;
 		l->outcome = OUT_DROPPED;
 		l->error = "too many queries in flight (--max-inflight)";
 		finish(l, t_recv);

@@ -621,21 +621,51 @@ void relay_stats_free(struct relay_stats *s)
 	relay_stats_init(s);
 }
 
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	while (*k)
+		h = (h ^ (uint8_t)*k++) * 16777619u;
+	return h;
+}
+
+/* Counters are kept per destination key across reloads (so they only grow);
+ * a temporary hash of the keys keeps a reload of a large table linear. */
 void relay_stats_bind(struct relay_stats *s, struct relay_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		size_t j;
-		for (j = 0; j < s->n_dest; j++)
-			if (!strcmp(s->dest[j].key, t->d[i].key))
-				break;
-		if (j == s->n_dest) {
-			s->dest = xrealloc(s->dest, (s->n_dest + 1) * sizeof(*s->dest));
-			memset(&s->dest[j], 0, sizeof(s->dest[j]));
-			memcpy(s->dest[j].key, t->d[i].key, sizeof(s->dest[j].key));
-			s->n_dest++;
-		}
-		t->d[i].stat = j;
+	size_t size = 64, cap = s->n_dest, mask;
+	int32_t *idx;
+
+	while (size < 2 * (s->n_dest + t->n))
+		size *= 2;
+	mask = size - 1;
+	idx = xmalloc(size * sizeof(*idx));
+	memset(idx, 0xff, size * sizeof(*idx));
+	for (size_t j = 0; j < s->n_dest; j++) {
+		size_t h = key_hash(s->dest[j].key) & mask;
+
+		while (idx[h] >= 0)
+			h = (h + 1) & mask;
+		idx[h] = (int32_t)j;
 	}
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = key_hash(t->d[i].key) & mask;
+
+		while (idx[h] >= 0 && strcmp(s->dest[idx[h]].key, t->d[i].key))
+			h = (h + 1) & mask;
+		if (idx[h] < 0) {
+			if (s->n_dest == cap) {
+				cap = cap ? cap * 2 : 16;
+				s->dest = xrealloc(s->dest, cap * sizeof(*s->dest));
+			}
+			memset(&s->dest[s->n_dest], 0, sizeof(s->dest[s->n_dest]));
+			memcpy(s->dest[s->n_dest].key, t->d[i].key, sizeof(s->dest[s->n_dest].key));
+			idx[h] = (int32_t)s->n_dest++;
+		}
+		t->d[i].stat = (size_t)idx[h];
+	}
+	free(idx);
 }
 
 void relay_stats_count(struct relay_stats *s, const struct relay_table *t, const struct relay_out *r)

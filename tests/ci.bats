@@ -13,11 +13,13 @@ S
 	cat >"$STUB/make" <<'S'
 #!/bin/sh
 d=$(dirname "$0")
+echo "$*" >>"$d/make.calls"
 [ -f "$d/$1.out" ] && cat "$d/$1.out"
 exit "$(cat "$d/$1.rc" 2>/dev/null || echo 0)"
 S
 	chmod +x "$STUB/apt-get" "$STUB/make"
-	# valgrind and fuzz steps: green and empty unless a test says otherwise
+	# soak, valgrind and fuzz steps: green and empty unless a test says otherwise
+	printf '0 passed, 0 failed, 0 skipped\n' >"$STUB/soak.out"
 	printf '0 passed, 0 failed\n' >"$STUB/valgrind.out"
 	: >"$STUB/fuzz.out"
 }
@@ -88,4 +90,26 @@ ci() {
 	ci
 	[ "$status" -ne 0 ]
 	[ "${lines[-1]}" = "23 passed, 2 failed" ]
+}
+
+@test ".ci/run: the soak run (once, against the ASan build) is part of the tally" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '10 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	printf 'ok 1 dnsfrag soak\n2 passed, 1 failed, 0 skipped\n' >"$STUB/soak.out"; echo 1 >"$STUB/soak.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "24 passed, 1 failed" ]
+	[ "$(grep -c '^soak' "$STUB/make.calls")" -eq 1 ]
+	grep -qx 'soak SOAK_V6KIT=build-san/v6kit' "$STUB/make.calls"
+	# after make sanitize, which builds build-san/v6kit
+	[ "$(grep -n '^sanitize' "$STUB/make.calls" | cut -d: -f1)" -lt "$(grep -n '^soak' "$STUB/make.calls" | cut -d: -f1)" ]
+}
+
+@test ".ci/run: a soak run without its tally counts as a failure" {
+	printf '12 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '10 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	printf 'make soak: no build-san/v6kit\n' >"$STUB/soak.out"; echo 2 >"$STUB/soak.rc"
+	ci
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "22 passed, 1 failed" ]
 }

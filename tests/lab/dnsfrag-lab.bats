@@ -287,12 +287,28 @@ same_answers_through() {	# CLIENT_NS CLIENT_IF SERVER SRC FRAG_SIZE DIRECT_BACKE
 	[[ $output == *"status: SERVFAIL"* ]]
 	stop_dnsfrag
 	[ "$(summary_field backend_errors)" -eq 1 ]
+	[ "$(summary_field servfail)" -eq 1 ]	# the SERVFAIL went out: not "dropped"
+	[ "$(summary_field dropped)" -eq 0 ]
 	start_dnsfrag f 5300 -i f0 --backend '[2001:db8:53::53]:5353' --backend-timeout 300 --drop-on-timeout
 	run lab_exec c dig +time=1 +tries=1 -p 5300 @2001:db8:1::1 dropped.lab TXT
 	[[ $output == *"timed out"* ]]
 	stop_dnsfrag
 	grep -q '"outcome":"dropped"' "$DF_OUT"
 	[ "$(summary_field backend_timeouts)" -eq 1 ]
+}
+
+@test "--max-inflight: queries beyond the bound go unanswered, counted as inflight_full" {
+	start_dnsfrag f 5300 -i f0 --backend '[2001:db8:53::53]:5353' --backend-timeout 1000 --max-inflight 3
+	run lab_exec c $DNSQ 2001:db8:1::1 5300 10 full.lab --wait 3
+	echo "$output"
+	# three wait for the silent back end and get SERVFAIL; seven are dropped
+	[[ $output == "answered 3 rcodes {2: 3} unanswered 7 wrong 0" ]]
+	stop_dnsfrag
+	[ "$(summary_field inflight_peak)" -eq 3 ]
+	[ "$(summary_field inflight_full)" -eq 7 ]
+	[ "$(summary_field dropped)" -eq 7 ]
+	[ "$(summary_field servfail)" -eq 3 ]
+	grep -q '"outcome":"dropped","error":"too many queries in flight (--max-inflight)"' "$DF_OUT"
 }
 
 @test "--allow: other clients get REFUSED; listed ones an answer" {
