@@ -15,6 +15,7 @@
 #include "csum.h"
 #include "emit.h"
 #include "pio.h"
+#include "reasm.h"
 #include "progress.h"
 #include "pkt.h"
 #include "pktsum.h"
@@ -28,6 +29,7 @@ enum {
 	OPT_PSEUDO6,
 	OPT_FIX,
 	OPT_NO_PROGRESS,
+	OPT_REASM_TIMEOUT, OPT_REASM_DATAGRAMS, OPT_REASM_BYTES, OPT_REASM_SOURCE,
 };
 
 const struct option checksum_longopts[] = {
@@ -41,6 +43,10 @@ const struct option checksum_longopts[] = {
 	{ "pseudo6", required_argument, NULL, OPT_PSEUDO6 },
 	{ "fix", no_argument, NULL, OPT_FIX },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "reasm-timeout", required_argument, NULL, OPT_REASM_TIMEOUT },
+	{ "reasm-max-datagrams", required_argument, NULL, OPT_REASM_DATAGRAMS },
+	{ "reasm-max-bytes", required_argument, NULL, OPT_REASM_BYTES },
+	{ "reasm-max-per-source", required_argument, NULL, OPT_REASM_SOURCE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -71,6 +77,11 @@ static void usage(FILE *f)
 		"  -v, --verbose         also report good checksums and skipped packets\n"
 		"  -q, --quiet           no human output (exit status only)\n"
 		"      --no-progress     no progress bar on a terminal\n"
+		"Reassembly bounds (fragments over a bound are skipped and counted by name):\n"
+		"      --reasm-timeout SEC          in capture time (default 60)\n"
+		"      --reasm-max-datagrams N      datagrams in progress (default 4096)\n"
+		"      --reasm-max-bytes N          octets held (default 67108864)\n"
+		"      --reasm-max-per-source N     datagrams in progress per source (default 256)\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"Exit status: 0 all checksums good (or --fix wrote the output), 1 a bad\n"
@@ -84,6 +95,7 @@ static void usage(FILE *f)
 
 struct job {
 	bool verbose, quiet, every;	/* every: report good checks too */
+	struct reasm_limits lim;	/* --reasm-* (0 = default) */
 	uint64_t packets;
 	uint64_t checked[PKTSUM_N_LAYERS];
 	uint64_t bad[PKTSUM_N_LAYERS];
@@ -240,6 +252,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 		j->dump = pio_dump_open(out_path, pio_dlt(in), pio_snaplen(in),
 					pio_source_usec(in) ? 0 : PIO_DUMP_NSEC);
 	s = sumstream_new(pio_dlt(in), fix ? SUMSTREAM_FIX : 0, &ops);
+	sumstream_set_reasm_limits(s, &j->lim);
 	progress_init(&pg, in_path, show_progress);
 	while (!count || j->packets < count) {
 		rc = pio_next(in, &f);
@@ -454,6 +467,18 @@ int checksum_main(int argc, char **argv)
 			break;
 		case OPT_NO_PROGRESS:
 			progress = false;
+			break;
+		case OPT_REASM_TIMEOUT:
+			j.lim.timeout_us = (uint64_t)(arg_double("reasm-timeout", optarg, 0.001, 86400) * 1e6);
+			break;
+		case OPT_REASM_DATAGRAMS:
+			j.lim.max_datagrams = arg_uint("reasm-max-datagrams", optarg, 1, 1u << 24);
+			break;
+		case OPT_REASM_BYTES:
+			j.lim.max_bytes = arg_uint("reasm-max-bytes", optarg, 65535, (uint64_t)1 << 36);
+			break;
+		case OPT_REASM_SOURCE:
+			j.lim.max_per_source = arg_uint("reasm-max-per-source", optarg, 1, 1u << 24);
 			break;
 		default:
 			die_getopt(argv, shortopts);

@@ -77,6 +77,19 @@ struct sumstream *sumstream_new(int dlt, unsigned flags, const struct sumstream_
 	return s;
 }
 
+void sumstream_set_reasm_limits(struct sumstream *s, const struct reasm_limits *lim)
+{
+	struct reasm_limits l = *lim;
+
+	if (!s->reasm)
+		return;
+	if (!l.timeout_us)
+		l.timeout_us = 60000000u;
+	s->timeout_us = l.timeout_us;
+	reasm_free(s->reasm);
+	s->reasm = reasm_new(&l);
+}
+
 static void flush(struct sumstream *s, bool all);
 
 void sumstream_free(struct sumstream *s)

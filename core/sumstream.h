@@ -47,6 +47,10 @@ enum {
 };
 
 struct sumstream *sumstream_new(int dlt, unsigned flags, const struct sumstream_ops *ops);
+/* Replace the reassembler's bounds (core/reasm.h; 0 fields = defaults)
+ * before the first frame.  Overflows are skips named after the limit. */
+struct reasm_limits;
+void sumstream_set_reasm_limits(struct sumstream *s, const struct reasm_limits *lim);
 /* Feed frame number `pkt` (1-based, consecutive). */
 void sumstream_add(struct sumstream *s, uint64_t pkt, const struct sumstream_frame *f);
 /* End of input: incomplete datagrams are reported ("incomplete_datagram")

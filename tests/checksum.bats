@@ -413,3 +413,25 @@ PY
 	run -1 "$V6KIT" checksum -q -r "$FX/mixed.pcap" --fix -w /dev/full
 	[[ "$output" == *"/dev/full: write error"* ]]
 }
+
+@test "reassembly bounds are options; an overflow is a counted skip, not growth" {
+	/usr/bin/python3 - "$TMP/inc.pcap" <<-'PY' 2>/dev/null
+	import sys
+	from scapy.all import Ether, IPv6, IPv6ExtHdrFragment, UDP, wrpcap
+	pk = []
+	for i in range(5):	# five datagrams whose last fragment never comes
+	    pk.append(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+	              IPv6(src="2001:db8::1", dst="2001:db8::2") /
+	              IPv6ExtHdrFragment(id=100 + i, offset=0, m=1) / UDP(sport=1, dport=2, len=1008) / (b"x" * 32))
+	wrpcap(sys.argv[1], pk)
+	PY
+	run -0 "$V6KIT" checksum -r "$TMP/inc.pcap" -j
+	[ "$(echo "${lines[-1]}" | jq -c .skipped)" = '{"incomplete_datagram":5}' ]
+	run -0 "$V6KIT" checksum -r "$TMP/inc.pcap" -j --reasm-max-datagrams 2
+	[ "$(echo "${lines[-1]}" | jq -c .skipped)" = '{"limit_datagrams":3,"incomplete_datagram":2}' ]
+	run -0 "$V6KIT" checksum -r "$TMP/inc.pcap" -j --reasm-max-per-source 1
+	[ "$(echo "${lines[-1]}" | jq -r .skipped.limit_source)" = 4 ]
+	run -2 "$V6KIT" checksum -r "$TMP/inc.pcap" --reasm-max-datagrams 0
+	[[ "$output" == *"invalid --reasm-max-datagrams value '0'"* ]]
+	run -2 "$V6KIT" checksum -r "$TMP/inc.pcap" --reasm-timeout -1
+}
