@@ -25,7 +25,7 @@
 
 enum {
 	OPT_TABLE = 256, OPT_DEST, OPT_TUNNEL_SERVER, OPT_ALLOW, OPT_OUTBOUND, OPT_LOG_PACKETS,
-	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS,
+	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
 };
 
 const struct option relay_6in4_longopts[] = {
@@ -46,6 +46,7 @@ const struct option relay_6in4_longopts[] = {
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "max-destinations", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
@@ -77,6 +78,8 @@ static void usage(FILE *f)
 		"                           first tunnel server\n"
 		"      --log-packets        one relay/drop line per packet\n"
 		"      --stats-interval SEC emit a stats line every SEC seconds\n"
+		"      --max-destinations N refuse a table of more than N destinations\n"
+		"                           (default 65536; a reload over it keeps the old table)\n"
 		"      --user USER          drop privileges to USER after opening the interface\n"
 		"      --mac MAC            our MAC (default: IFACE's; offline: the frame's\n"
 		"                           Ethernet destination)\n"
@@ -128,6 +131,7 @@ struct relay_app {
 	const char *table_path;
 	const char *dests[MAX_LIST];
 	size_t n_dests;
+	size_t max_dests;		/* --max-destinations */
 	bool log_packets;
 	uint64_t started_us;
 };
@@ -138,6 +142,7 @@ static bool load_table(const struct relay_app *app, struct relay_table *t, char 
 	char msg[256];
 
 	relay_table_init(t);
+	t->max = app->max_dests;
 	for (size_t i = 0; i < app->n_dests; i++) {
 		if (!relay_table_add_line(t, app->dests[i], 0, msg, sizeof(msg))) {
 			snprintf(err, errlen, "invalid --dest value '%s': %s", app->dests[i], msg);
@@ -233,6 +238,8 @@ int relay_6in4_main(int argc, char **argv)
 	int opt;
 	static const char shortopts[] = "hjqvi:l:r:w:c:";
 
+	app.max_dests = 65536;
+
 	opterr = 0;	/* die_getopt() says what is wrong */
 	while ((opt = getopt_long(argc, argv, shortopts, relay_6in4_longopts, NULL)) != -1) {
 		switch (opt) {
@@ -269,6 +276,9 @@ int relay_6in4_main(int argc, char **argv)
 			break;
 		case OPT_NO_PROGRESS:
 			progress = false;
+			break;
+		case OPT_MAX_DESTS:
+			app.max_dests = (size_t)arg_uint("max-destinations", optarg, 1, 1u << 24);
 			break;
 		case OPT_STATS_INTERVAL:
 			stats_every = arg_double("stats-interval", optarg, 0.1, 1e9);

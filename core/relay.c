@@ -182,6 +182,8 @@ bool relay_table_add_line(struct relay_table *t, const char *line, unsigned line
 			return errf(err, errlen, "duplicate destination %s", d.key);
 		}
 	}
+	if (t->max && t->n >= t->max)
+		return errf(err, errlen, "more than %zu destinations (--max-destinations)", t->max);
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 8;
 		t->d = xrealloc(t->d, t->cap * sizeof(*t->d));

@@ -53,6 +53,7 @@ struct relay_dest {
 struct relay_table {
 	struct relay_dest *d;
 	size_t n, cap;
+	size_t max;			/* refuse entries beyond this (0 = no bound) */
 	/* Exact (/128) entries are found through an open-addressing hash of
 	 * entry indexes (-1 = empty); shorter prefixes by a scan of `pfx`. */
 	int32_t *hash;

@@ -236,3 +236,13 @@ sys.exit(0 if a == b and len(a) == 3 else 1)' "$FIX/in.pcap" "$TMP/out.pcap"
 	[ "$(tshark -r "$TMP/stdout.pcap" 2>/dev/null | wc -l)" -eq 5 ]
 	[ "$(grep '"type":"summary"' "$TMP/stderr" | jq -c .relayed)" = '{"2001:db8:1::a":3,"2001:db8:1::b":2}' ]
 }
+
+@test "--max-destinations bounds the table: a larger one is refused with file:line, exit 2" {
+	n=$(grep -cvE '^\s*(#|$)' "$FIX/table")
+	[ "$n" -ge 2 ]
+	run -0 "${R[@]}" "${BASE[@]}" --max-destinations "$n" -j
+	run -2 "${R[@]}" "${BASE[@]}" --max-destinations $((n - 1))
+	[[ "$output" == *"$FIX/table:"*"more than $((n - 1)) destinations (--max-destinations)"* ]]
+	run -2 "${R[@]}" "${BASE[@]}" --max-destinations 0
+	[[ "$output" == *"invalid --max-destinations value '0'"* ]]
+}
