@@ -369,40 +369,23 @@ static int run_sum(const char *pseudo6)
 	static uint8_t buf[1 << 16];
 	uint32_t sum = 0;
 	uint64_t len = 0;
-	uint8_t odd = 0, src[16], dst[16], nh = 0;
-	bool have_odd = false;
+	uint8_t src[16], dst[16], nh = 0;
 	size_t n;
 
 	if (pseudo6)
 		parse_pseudo6(pseudo6, src, dst, &nh);
-	/* Sum in chunks; an odd trailing byte is carried into the next chunk
-	 * so every chunk starts 16-bit aligned in the summed data. */
-	while ((n = fread(buf + 1, 1, sizeof(buf) - 1, stdin)) > 0) {
-		uint8_t *p = buf + 1;
-
+	/* Each chunk is summed on its own and added at its offset in the data
+	 * (csum_block_add swaps an odd-offset block's bytes). */
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) {
+		sum = csum_block_add(sum, csum_partial(buf, n, 0), (size_t)len);
 		len += n;
-		if (have_odd) {
-			*--p = odd;
-			n++;
-			have_odd = false;
-		}
-		if (n & 1) {
-			odd = p[n - 1];
-			have_odd = true;
-			n--;
-		}
-		sum = csum_partial(p, n, sum);
-		/* keep the 32-bit accumulator from overflowing on long inputs */
-		sum = (sum & 0xffff) + (sum >> 16);
 	}
 	if (ferror(stdin))
 		die(EXIT_USAGE, "cannot read stdin: %s", strerror(errno));
-	if (have_odd)
-		sum = csum_partial(&odd, 1, sum);
 	if (pseudo6) {
 		if (len > 0xffffffffu)
 			die(EXIT_USAGE, "input longer than an IPv6 pseudo-header length can carry");
-		sum = csum_pseudo6(src, dst, nh, (uint32_t)len) + (sum & 0xffff) + (sum >> 16);
+		sum = csum_block_add(sum, csum_pseudo6(src, dst, nh, (uint32_t)len), 0);
 	}
 	em_begin("sum");
 	em_hex16(EM_ANY, "checksum", "%s", csum_fold(sum));
