@@ -24,6 +24,7 @@ done
 
 # shellcheck source=../lib/lab.bash
 . "$top/tests/lib/lab.bash"
+. "$top/tests/lib/nginx.bash"
 trap lab_cleanup EXIT
 lab_require || { echo "httpfrag_bench: $LAB_UNAVAILABLE" >&2; exit 1; }
 
@@ -32,21 +33,7 @@ D=$LAB_DIR/srv
 mkdir -p "$D/www" "$D/tmp"
 head -c "${mb}M" /dev/urandom >"$D/www/big.bin"
 want=$(sha256sum <"$D/www/big.bin")
-cat >"$D/nginx.conf" <<EOF
-daemon off;
-user root root;
-worker_processes 1;
-pid $D/nginx.pid;
-error_log $D/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	sendfile on;
-	client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
-	uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
-	server { listen [$BACKEND]:80; root $D/www; }
-}
-EOF
+nginx_conf "$D" "$BACKEND" >"$D/nginx.conf"
 
 # Front end doubles as the router of the direct path: client -> f -> back end.
 lab_ns c && lab_ns f forward && lab_ns b

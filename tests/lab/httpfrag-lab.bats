@@ -13,36 +13,11 @@
 #                            f1 2001:db8:2::1      <->  b0 2001:db8:2::2  nginx :80 :443
 
 load ../lib/lab
+load ../lib/nginx
 
 ADDR=2001:db8:1::80
 BACKEND=2001:db8:2::2
 CHECK="$BATS_TEST_DIRNAME/../lib/httpfrag_capcheck.py"
-
-nginx_conf() {	# $1 = directory [$2 = address to listen on]
-	local at=${2:-$BACKEND}
-	cat <<EOF
-daemon off;
-user root root;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_timeout 5;
-	client_body_temp_path $1/tmp; proxy_temp_path $1/tmp; fastcgi_temp_path $1/tmp;
-	uwsgi_temp_path $1/tmp; scgi_temp_path $1/tmp;
-	server {
-		listen [$at]:80;
-		listen [$at]:443 ssl;
-		ssl_certificate $1/cert.pem;
-		ssl_certificate_key $1/key.pem;
-		root $1/www;
-	}
-}
-EOF
-}
 
 # What --manage-host may touch, as text: the whole ruleset and the offloads.
 host_state() {
@@ -110,7 +85,7 @@ setup_file() {
 	head -c 10485760 /dev/urandom >"$WWW/10m.bin"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=httpfrag \
 		-days 2 -keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null || return 1
-	nginx_conf "$D" >"$D/nginx.conf"
+	nginx_conf "$D" "$BACKEND" tls >"$D/nginx.conf"
 	{
 		lab_ns c && lab_ns f && lab_ns b &&
 		lab_link c c0 f f0 && lab_link f f1 b b0 &&
@@ -327,7 +302,7 @@ local_backend() {
 	mkdir -p "$d/tmp"
 	ln -sfn "$WWW" "$d/www"
 	cp "$D/cert.pem" "$D/key.pem" "$d/"
-	nginx_conf "$d" ::1 >"$d/nginx.conf"
+	nginx_conf "$d" ::1 tls >"$d/nginx.conf"
 	lab_bg f nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
 	lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[::1]/1k.bin"
 }

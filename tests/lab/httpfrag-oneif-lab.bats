@@ -8,6 +8,7 @@
 #   f: 2001:db8:2::/64 via 2001:db8:1::100          b: 2001:db8:1::/64 via 2001:db8:2::1
 
 load ../lib/lab
+load ../lib/nginx
 
 ADDR=2001:db8:1::80
 BACKEND=2001:db8:2::2
@@ -22,20 +23,7 @@ setup_file() {
 	export D="$LAB_DIR/srv"
 	mkdir -p "$D/www" "$D/tmp"
 	head -c 5242880 /dev/urandom >"$D/www/5m.bin"
-	cat >"$D/nginx.conf" <<EOF
-daemon off;
-user root root;
-worker_processes 1;
-pid $D/nginx.pid;
-error_log $D/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
-	uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
-	server { listen [$BACKEND]:80; root $D/www; }
-}
-EOF
+	nginx_conf "$D" "$BACKEND" >"$D/nginx.conf"
 	{
 		lab_ns c forward && lab_ns f && lab_ns b &&
 		lab_link c c0 f f0 && lab_link c c1 b b0 &&

@@ -9,6 +9,7 @@
 #                              f1 2001:db8:2::1 ---- b0 2001:db8:2::2  b (nginx :80)
 
 load soak
+load ../lib/nginx
 
 ADDR=2001:db8:1::80
 BACKEND=2001:db8:2::2
@@ -22,20 +23,7 @@ setup_file() {
 	export D="$LAB_DIR/srv"
 	mkdir -p "$D/www" "$D/tmp"
 	head -c 4096 /dev/urandom >"$D/www/4k.bin"
-	cat >"$D/nginx.conf" <<EOF2
-daemon off;
-user root root;
-worker_processes 1;
-pid $D/nginx.pid;
-error_log $D/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
-	uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
-	server { listen [$BACKEND]:80; root $D/www; }
-}
-EOF2
+	nginx_conf "$D" "$BACKEND" >"$D/nginx.conf"
 	{
 		lab_ns c && lab_ns f && lab_ns b &&
 		lab_link c c0 f f0 && lab_link f f1 b b0 &&
