@@ -204,27 +204,29 @@ lab_ns_kill() {
 	pids=$(ip netns pids "$1" 2>/dev/null)
 	[ -n "$pids" ] || return 0
 	# shellcheck disable=SC2086
-	kill $pids 2>/dev/null
+	kill $pids 2>/dev/null || true
 	sleep 0.1
 	pids=$(ip netns pids "$1" 2>/dev/null)
 	# shellcheck disable=SC2086
-	[ -z "$pids" ] || kill -9 $pids 2>/dev/null
+	[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
 	return 0
 }
 
 # Stop peers and captures, delete every namespace of this lab.  Safe to call
 # more than once and from teardown, teardown_file or an EXIT trap.
+# Best effort: every step may find its target already gone, and callers
+# running under `set -e` must not have their exit status changed by it.
 lab_cleanup() {
 	local pid ns
 	if [ -f "$LAB_DIR/pids" ]; then
 		while read -r pid; do
-			kill "$pid" 2>/dev/null
+			kill "$pid" 2>/dev/null || true
 		done <"$LAB_DIR/pids"
 		rm -f "$LAB_DIR/pids"
 	fi
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		case "$ns" in
-		"$LAB_ID"-*) lab_ns_kill "$ns"; ip netns del "$ns" 2>/dev/null ;;
+		"$LAB_ID"-*) lab_ns_kill "$ns"; ip netns del "$ns" 2>/dev/null || true ;;
 		esac
 	done
 	[ "${LAB_DIR##*/}" != "lab-$LAB_ID" ] || rm -rf "$LAB_DIR"
