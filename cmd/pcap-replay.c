@@ -55,7 +55,8 @@ static const char usage_text[] =
 	"      --fragment SIZE     cut IPv6 packets longer than SIZE octets into fragments\n"
 	"      --mtu N             skip (and count) packets whose IP packet exceeds N octets\n"
 	"Transmission:\n"
-	"      --tx-method M       auto, ring (PACKET_MMAP), mmsg (sendmmsg), packet, pcap\n"
+	"      --tx-method M       auto, xdp (AF_XDP), ring (PACKET_MMAP), mmsg (sendmmsg),\n"
+	"                          packet, pcap\n"
 	"      --no-bypass         keep the qdisc in the path (local captures see the frames)\n"
 	"Output format:\n"
 	"  -j, --json              summary (and errors) as JSON lines\n"
@@ -739,7 +740,7 @@ int pcap_replay_main(int argc, char **argv)
 			int m = txfast_method_parse(optarg);
 
 			if (m < 0)
-				die_usage("invalid --tx-method value '%s': expected auto, ring, mmsg, packet or pcap",
+				die_usage("invalid --tx-method value '%s': expected auto, xdp, ring, mmsg, packet or pcap",
 					  optarg);
 			r.method = (enum txfast_method)m;
 			break;

@@ -102,6 +102,27 @@ static unsigned fail_frame(struct txfast *t, int e)
 	return 1;
 }
 
+/* ENOBUFS from a link without carrier (a veth whose peer is down, a
+ * cable out): the device drops every frame, so waiting is pointless. */
+static bool no_carrier(const struct txfast *t, int e)
+{
+	bool down = false;
+#ifdef TXF_HAVE_LINUX
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	if (e != ENOBUFS || (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name) - 1);
+	down = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_RUNNING);
+	close(fd);
+#else
+	(void)t;
+	(void)e;
+#endif
+	return down;
+}
+
 /* Wait a little for the socket (or device queue) to drain. */
 static void drain_wait(struct txfast *t, int fd)
 {
@@ -326,11 +347,11 @@ static unsigned ring_kick(struct txfast *t, bool wait)
 		t->st.calls++;
 		ring_reap(t);
 		if (e == ENOBUFS) {
-			/* The device or qdisc dropped one frame, which the
-			 * kernel has already released (and we just counted). */
-			if (t->st.sent)
-				t->st.sent--;
-			failed += fail_frame(t, e);
+			/* The device (or qdisc) refused the frame at the
+			 * head; the kernel put it back in the ring (status
+			 * SEND_REQUEST) to be tried again. */
+			if (no_carrier(t, e) || ++tries > TXF_RETRIES || t->abort)
+				return failed + ring_reset(t, e);
 			drain_wait(t, t->fd);
 			continue;
 		}
@@ -463,7 +484,7 @@ static unsigned send_one(struct txfast *t, int fd, const void *frame, size_t len
 			t->st.calls++;
 			return 0;
 		}
-		if (!retryable(e) || tries >= TXF_RETRIES || t->abort)
+		if (!retryable(e) || tries >= TXF_RETRIES || t->abort || no_carrier(t, e))
 			return fail_frame(t, e);
 		if (e != EINTR)
 			drain_wait(t, fd);
@@ -501,7 +522,7 @@ unsigned txfast_flush(struct txfast *t)
 		/* Frame i was refused: retry it, or count it and go on. */
 		int e = r < 0 ? errno : EIO;
 
-		if (retryable(e) && tries < TXF_RETRIES && !t->abort) {
+		if (retryable(e) && tries < TXF_RETRIES && !t->abort && !no_carrier(t, e)) {
 			if (e != EINTR)
 				drain_wait(t, t->fd);
 			tries++;

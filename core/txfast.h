@@ -4,7 +4,12 @@
  * AF_PACKET sender or libpcap injection.
  *
  * The kernel's per-packet work (skb, driver, the receiver's input path on a
- * veth) is the ceiling; what a sender controls is the per-call overhead.  The
+ * veth) is the ceiling; what a sender controls is the per-call overhead and
+ * which kernel path each frame takes.  An AF_XDP socket in copy mode (the
+ * default where the kernel has one) hands descriptors of a shared frame area
+ * to the kernel, which builds one skb per frame and gives it straight to the
+ * driver: no packet-socket frame status, header parsing or flow dissection
+ * per frame, about a quarter faster than the TX ring on a veth.  The
  * TX ring hands the kernel a whole ring of frames per system call with no
  * per-frame message parsing.  It is set up with a virtio-net header whose
  * hdr_len covers the whole frame, which makes the kernel copy each frame
@@ -23,11 +28,12 @@
 #include <stdint.h>
 
 enum txfast_method {
-	TXF_AUTO,	/* TXF_RING, else TXF_MMSG, else TXF_PCAP */
+	TXF_AUTO,	/* TXF_XDP, else TXF_RING, else TXF_MMSG, else TXF_PCAP */
 	TXF_RING,	/* AF_PACKET PACKET_TX_RING (+ qdisc bypass) */
 	TXF_MMSG,	/* AF_PACKET + sendmmsg batches (+ qdisc bypass) */
 	TXF_PACKET,	/* AF_PACKET, one send() per frame (core/pio) */
 	TXF_PCAP,	/* libpcap pcap_inject (core/pio) */
+	TXF_XDP,	/* AF_XDP socket, copy mode (bypasses the qdisc) */
 };
 
 enum {

@@ -64,10 +64,11 @@ EOF
 rx() { lab_exec r cat /sys/class/net/r0/statistics/rx_packets; }
 
 # One run of one tool: prints frames/s; fails if the receiver got fewer frames.
+# $1: v6kit's --tx-method (default auto, which is AF_XDP where it works).
 run_v6kit() {
 	local before after pps
 	before=$(rx)
-	pps=$(lab_exec s "$V6KIT" pcap-replay -j -t -i s0 "$W/udp.pcap" | /usr/bin/python3 -c \
+	pps=$(lab_exec s "$V6KIT" pcap-replay -j -t --tx-method "${1:-auto}" -i s0 "$W/udp.pcap" | /usr/bin/python3 -c \
 		'import json,sys; d=json.loads(sys.stdin.readline()); print(int(d["pps"]) if d["failed"] == 0 else 0)')
 	after=$(rx)
 	[ $((after - before)) -ge "$FRAMES" ] || { echo "v6kit: receiver got $((after - before)) of $FRAMES" >&2; return 1; }
@@ -85,30 +86,32 @@ run_tcpreplay() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-throughput() {	# $1 = lab name
+throughput() {	# $1 = lab name, $2 = v6kit --tx-method
 	local i v t vs=() ts=()
 	for i in $(seq "$ROUNDS"); do
-		v=$(run_v6kit) || return 1
+		v=$(run_v6kit "$2") || return 1
 		t=$(run_tcpreplay) || return 1
 		vs+=("$v"); ts+=("$t")
 	done
 	v=$(printf '%s\n' "${vs[@]}" | median)
 	t=$(printf '%s\n' "${ts[@]}" | median)
-	printf '%-9s  v6kit %8d pps  tcpreplay %8d pps  ratio %.2f   (v6kit runs: %s; tcpreplay runs: %s)\n' \
-		"$1" "$v" "$t" "$(awk -v a="$v" -v b="$t" 'BEGIN { print b ? a / b : 0 }')" "${vs[*]}" "${ts[*]}"
+	printf '%-9s %-5s v6kit %8d pps  tcpreplay %8d pps  ratio %.2f   (v6kit runs: %s; tcpreplay runs: %s)\n' \
+		"$1" "$2" "$v" "$t" "$(awk -v a="$v" -v b="$t" 'BEGIN { print b ? a / b : 0 }')" "${vs[*]}" "${ts[*]}"
 }
 
 echo "# pcap-replay throughput, $FRAMES frames of $(( $(stat -c %s "$W/udp.pcap") / FRAMES - 16 )) octets, median of $ROUNDS"
 # L2 drop: the receiver's own MAC differs from the frames' destination.
+# v6kit's default (auto: AF_XDP here) and, for reference, its TX ring.
 lab_exec r ip link set r0 address 02:00:00:00:99:99
-throughput l2drop || exit 1
+throughput l2drop auto || exit 1
+throughput l2drop ring || exit 1
 lab_exec r ip link set r0 address "$RMAC"
 lab_exec r ip -6 neigh flush dev r0 2>/dev/null
-throughput full || exit 1
+throughput full auto || exit 1
 lab_bg r /usr/bin/python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::", 9)); print("ready", flush=True); time.sleep(3600)'
 lab_wait 10 grep -q ready "$LAB_BG_OUT" || exit 1
-throughput listener || exit 1
+throughput listener auto || exit 1
 kill "$LAB_BG_PID" 2>/dev/null
 
 # Pacing: receiver-side timestamps of PACE_FRAMES frames at PACE_PPS.

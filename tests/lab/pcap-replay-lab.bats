@@ -75,8 +75,8 @@ replay() {
 	diff <(octets "$FX/mix.pcapng") <(octets "$CAP")
 }
 
-@test "lab: every transmit method (ring, mmsg, packet, pcap) delivers the input exactly" {
-	for m in ring mmsg packet pcap; do
+@test "lab: every transmit method (xdp, ring, mmsg, packet, pcap) delivers the input exactly" {
+	for m in xdp ring mmsg packet pcap; do
 		replay -t --tx-method "$m" "$FX/mix.pcap"
 		[ "$status" -eq 0 ] || { echo "$m: status $status $stderr"; return 1; }
 		[ "$(json_field tx_method <<<"$output")" = "$m" ]
@@ -152,6 +152,44 @@ replay() {
 	[ "$status" -eq 1 ]
 	[ "$(json_field failed <<<"$output")" -eq 5 ]
 	[ "$(json_field packets <<<"$output")" -eq 0 ]
+}
+
+# Bring r0 back up with its address (a link going down drops IPv6 addresses).
+r0_up() {
+	lab_exec r ip link set r0 up
+	lab_exec r ip -6 addr replace 2001:db8::2/64 dev r0 nodad
+}
+
+@test "lab: peer down (no carrier): xdp, ring and mmsg count every frame as failed, quickly, exit 1" {
+	lab_exec r ip link set r0 down
+	for m in xdp ring mmsg; do
+		run --separate-stderr timeout 20 ip netns exec "$(lab_nsname s)" \
+			"$V6KIT" pcap-replay -j -t --tx-method "$m" -L 1000 -i s0 "$FX/udp10k.pcap"
+		[ "$status" -eq 1 ] || { echo "$m: status $status"; r0_up; return 1; }
+		[ "$(json_field failed <<<"$output")" -eq 1000 ] || { echo "$m: $output"; r0_up; return 1; }
+		[ "$(json_field packets <<<"$output")" -eq 0 ] || { r0_up; return 1; }
+	done
+	r0_up
+}
+
+@test "lab: AF_XDP back to back keeps AF_XDP; a concurrent second replay falls back to the TX ring; all frames arrive" {
+	for i in 1 2 3; do
+		run --separate-stderr lab_exec s "$V6KIT" pcap-replay -j -t -i s0 "$FX/first.pcap"
+		[ "$status" -eq 0 ]
+		[ "$(json_field tx_method <<<"$output")" = xdp ]
+	done
+	lab_capture r r0 "$CAP" ether src 02:00:00:00:00:01
+	lab_exec s "$V6KIT" pcap-replay -j -x 0.5 -i s0 "$FX/udp10k.pcap" >"$BATS_TEST_TMPDIR/a.json" &
+	sleep 0.3
+	run --separate-stderr lab_exec s "$V6KIT" pcap-replay -j -t -i s0 "$FX/udp10k.pcap"
+	wait $!
+	sleep 0.2
+	lab_capture_stop "$CAP"
+	[ "$status" -eq 0 ]
+	[ "$(json_field tx_method <<<"$output")" = ring ]
+	[ "$(json_field tx_method <"$BATS_TEST_TMPDIR/a.json")" = xdp ]
+	[ "$(json_field failed <"$BATS_TEST_TMPDIR/a.json")" -eq 0 ]
+	[ "$(count "$CAP")" -eq 20000 ]
 }
 
 @test "lab: --fragment output is reassembled by the receiving kernel (a UDP socket gets the payload)" {
