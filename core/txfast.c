@@ -1,8 +1,10 @@
-/* txfast.c - fast frame transmission: PACKET_MMAP TX ring (TPACKET_V2 with a
- * virtio-net header) or sendmmsg(2) batches on AF_PACKET, PACKET_QDISC_BYPASS,
- * ENOBUFS/EAGAIN retries; core/pio senders as fallback. */
+/* txfast.c - fast frame transmission: an AF_XDP socket in copy mode, a
+ * PACKET_MMAP TX ring (TPACKET_V2 with a virtio-net header) or sendmmsg(2)
+ * batches on AF_PACKET, PACKET_QDISC_BYPASS, ENOBUFS/EAGAIN retries; core/pio
+ * senders as fallback. */
 #include "txfast.h"
 #include "cursor.h"
+#include "netlink.h"
 #include "pio.h"
 #include "util.h"
 
@@ -24,6 +26,21 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #define TXF_HAVE_LINUX 1
+#if defined(__has_include)
+#if __has_include(<linux/if_xdp.h>)
+#include <linux/if_xdp.h>
+#define TXF_HAVE_XDP 1
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
+#endif
+#endif
 #endif
 
 #define TXF_ARENA	(1u << 20)	/* octets of frames per sendmmsg batch */
@@ -53,6 +70,24 @@ struct txfast {
 	unsigned npend;			/* slots from `oldest` handed over (SEND_REQUEST or later) */
 	unsigned unkicked;
 
+	/* TXF_XDP: frames live in `umem`, one chunk each; the kernel
+	 * consumes descriptors from the TX ring and returns each chunk on
+	 * the completion ring once the driver has freed the frame. */
+	uint8_t *umem;
+	size_t umem_len;
+	void *xtx_map, *xcq_map;
+	size_t xtx_len, xcq_len;
+	uint32_t *xtx_prod, *xtx_cons, *xcq_prod, *xcq_cons;
+	void *xtx_desc;			/* struct xdp_desc[xnr] */
+	const uint64_t *xcq_addr;	/* [xnr] */
+	uint32_t xnr, xchunk;		/* ring entries = chunks, chunk size */
+	uint32_t xhead;			/* descriptors produced */
+	uint32_t xcq_head;		/* completions consumed */
+	unsigned xinflight;		/* produced, completion not seen */
+	unsigned xdrop_owed;		/* dropped frames whose completion is not seen */
+	uint8_t *xbusy;			/* per chunk: in the kernel's hands */
+	uint16_t *xlen;			/* per chunk: frame length */
+
 	/* TXF_MMSG batch */
 	unsigned n;
 	uint8_t *arena;
@@ -65,7 +100,7 @@ struct txfast {
 #endif
 };
 
-static const char *const method_names[] = { "auto", "ring", "mmsg", "packet", "pcap" };
+static const char *const method_names[] = { "auto", "ring", "mmsg", "packet", "pcap", "xdp" };
 
 const char *txfast_method_name(enum txfast_method m)
 {
@@ -410,6 +445,293 @@ static unsigned ring_queue(struct txfast *t, const void *frame, size_t len)
 		failed += ring_kick(t, false);
 	return failed;
 }
+
+#ifdef TXF_HAVE_XDP
+/* AF_XDP in copy mode.  The descriptor ring and the completion ring are
+ * shared with the kernel (single producer, single consumer each); the
+ * kernel takes at most a few dozen frames per sendto(2) and says EAGAIN
+ * when more remain.  A frame the driver drops (NET_XMIT_DROP) ends the
+ * call with EBUSY and still comes back on the completion ring; it is
+ * counted as failed (ENOBUFS, as the other senders report it). */
+#define XDP_FRAMES	2048u		/* chunks, and entries of both rings */
+
+static void close_xdp(struct txfast *t)
+{
+	if (t->xtx_map)
+		munmap(t->xtx_map, t->xtx_len);
+	if (t->xcq_map)
+		munmap(t->xcq_map, t->xcq_len);
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->umem)
+		munmap(t->umem, t->umem_len);
+	free(t->xbusy);
+	free(t->xlen);
+	t->xtx_map = t->xcq_map = NULL;
+	t->umem = t->xbusy = NULL;
+	t->xlen = NULL;
+	t->fd = -1;
+}
+
+static int open_xdp(struct txfast *t, char *err, size_t errlen)
+{
+	struct xdp_mmap_offsets off;
+	struct xdp_umem_reg mr = { 0 };
+	struct sockaddr_xdp sx = { .sxdp_family = AF_XDP, .sxdp_flags = XDP_COPY };
+	socklen_t olen = sizeof(off);
+	int ifindex = nl_ifindex(t->ifname), nr = XDP_FRAMES, sndbuf = 4 << 20;
+	unsigned budget = RING_KICK;
+	uint32_t mtu = 1500;
+
+	if (t->flags & TXF_NO_BYPASS) {
+		snprintf(err, errlen, "AF_XDP always bypasses the qdisc");
+		return -1;
+	}
+	if (ifindex <= 0 || nl_ifmtu(ifindex, &mtu) < 0) {
+		snprintf(err, errlen, "interface %s: %s", t->ifname, nl_error());
+		return -1;
+	}
+	t->xchunk = mtu + 18 <= 2048 ? 2048 : 4096;
+	t->max_len = mtu + ETH_HLEN < t->xchunk ? mtu + ETH_HLEN : t->xchunk;
+	t->xnr = XDP_FRAMES;
+	t->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (t->fd < 0) {
+		snprintf(err, errlen, "AF_XDP socket: %s", strerror(errno));
+		return -1;
+	}
+	t->umem_len = (size_t)t->xnr * t->xchunk;
+	t->umem = mmap(NULL, t->umem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->umem == MAP_FAILED) {
+		t->umem = NULL;
+		snprintf(err, errlen, "AF_XDP frame area: %s", strerror(errno));
+		goto fail;
+	}
+	mr.addr = (uint64_t)(uintptr_t)t->umem;
+	mr.len = t->umem_len;
+	mr.chunk_size = t->xchunk;
+	if (setsockopt(t->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) < 0 ||
+	    setsockopt(t->fd, SOL_XDP, XDP_UMEM_FILL_RING, &nr, sizeof(nr)) < 0 ||
+	    setsockopt(t->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &nr, sizeof(nr)) < 0 ||
+	    setsockopt(t->fd, SOL_XDP, XDP_TX_RING, &nr, sizeof(nr)) < 0 ||
+	    getsockopt(t->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &olen) < 0) {
+		snprintf(err, errlen, "AF_XDP rings: %s", strerror(errno));
+		goto fail;
+	}
+	t->xtx_len = off.tx.desc + (size_t)t->xnr * sizeof(struct xdp_desc);
+	t->xcq_len = off.cr.desc + (size_t)t->xnr * sizeof(uint64_t);
+	t->xtx_map = mmap(NULL, t->xtx_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			  t->fd, XDP_PGOFF_TX_RING);
+	if (t->xtx_map == MAP_FAILED)
+		t->xtx_map = NULL;
+	t->xcq_map = mmap(NULL, t->xcq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			  t->fd, (off_t)XDP_UMEM_PGOFF_COMPLETION_RING);
+	if (t->xcq_map == MAP_FAILED)
+		t->xcq_map = NULL;
+	if (!t->xtx_map || !t->xcq_map) {
+		snprintf(err, errlen, "mmap of the AF_XDP rings: %s", strerror(errno));
+		goto fail;
+	}
+	t->xtx_prod = (uint32_t *)(void *)((uint8_t *)t->xtx_map + off.tx.producer);
+	t->xtx_cons = (uint32_t *)(void *)((uint8_t *)t->xtx_map + off.tx.consumer);
+	t->xtx_desc = (uint8_t *)t->xtx_map + off.tx.desc;
+	t->xcq_prod = (uint32_t *)(void *)((uint8_t *)t->xcq_map + off.cr.producer);
+	t->xcq_cons = (uint32_t *)(void *)((uint8_t *)t->xcq_map + off.cr.consumer);
+	t->xcq_addr = (const uint64_t *)(void *)((uint8_t *)t->xcq_map + off.cr.desc);
+	sx.sxdp_ifindex = (uint32_t)ifindex;
+	sx.sxdp_queue_id = 0;
+	/* EBUSY: another AF_XDP socket holds queue 0, or one just closed
+	 * (the kernel lets go of the queue a moment after close). */
+	for (unsigned i = 0; bind(t->fd, (struct sockaddr *)&sx, sizeof(sx)) < 0; i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		if (errno != EBUSY || i >= 200) {
+			snprintf(err, errlen, "AF_XDP bind to %s queue 0: %s", t->ifname,
+				 strerror(errno));
+			goto fail;
+		}
+		nanosleep(&ms, NULL);
+	}
+	/* More frames per sendto() than the default 32 (Linux 6.17+). */
+	setsockopt(t->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
+	if (setsockopt(t->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	t->xbusy = xcalloc(t->xnr, 1);
+	t->xlen = xcalloc(t->xnr, sizeof(*t->xlen));
+	t->xhead = t->xcq_head = 0;
+	t->xinflight = t->xdrop_owed = t->unkicked = 0;
+	t->bypass = true;
+	return 0;
+fail:
+	close_xdp(t);
+	return -1;
+}
+
+/* Take what the completion ring returned: frames the driver is done with. */
+static void xdp_reap(struct txfast *t)
+{
+	uint32_t prod = __atomic_load_n(t->xcq_prod, __ATOMIC_ACQUIRE);
+
+	for (; t->xcq_head != prod; t->xcq_head++) {
+		uint64_t a = t->xcq_addr[t->xcq_head & (t->xnr - 1)];
+		uint32_t c = (uint32_t)(a / t->xchunk);
+
+		if (c >= t->xnr || !t->xbusy[c])
+			continue;	/* not ours: cannot happen */
+		t->xbusy[c] = 0;
+		t->xinflight--;
+		if (t->xdrop_owed) {
+			/* The frame dropped in the last EBUSY call went
+			 * back before any later one (same call). */
+			t->xdrop_owed--;
+			continue;
+		}
+		t->st.sent++;
+		t->st.bytes += t->xlen[c];
+	}
+	__atomic_store_n(t->xcq_cons, t->xcq_head, __ATOMIC_RELEASE);
+}
+
+/* A refusal that is not about room: the frames still in the ring are
+ * lost; count them and go on with the TX ring (or sendmmsg). */
+static unsigned xdp_reset(struct txfast *t, int e)
+{
+	unsigned failed = 0;
+	char err[256];
+	int code;
+
+	xdp_reap(t);
+	for (; t->xinflight; t->xinflight--)
+		failed += fail_frame(t, e);
+	t->unkicked = 0;
+	close_xdp(t);
+	if (open_ring(t, err, sizeof(err), &code) == 0) {
+		warnmsg("AF_XDP send failed (%s); continuing with the TX ring", strerror(e));
+		t->method = TXF_RING;
+	} else {
+		warnmsg("AF_XDP send failed (%s); continuing with sendmmsg", strerror(e));
+		t->method = TXF_MMSG;
+		open_mmsg(t, err, sizeof(err), &code);
+	}
+	return failed;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Have the kernel take every descriptor produced.  A call that returns
+ * without EAGAIN or EBUSY found the TX ring empty.  No progress (nothing
+ * taken, nothing returned) for STALL_NS: give up on the frames. */
+static unsigned xdp_kick(struct txfast *t)
+{
+	unsigned failed = 0, idle = 0;
+	uint64_t since = 0;
+
+	for (;;) {
+		uint32_t cons = __atomic_load_n(t->xtx_cons, __ATOMIC_ACQUIRE);
+		unsigned before = t->xinflight;
+		ssize_t r = sendto(t->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+		int e = r < 0 ? errno : 0;
+
+		t->st.calls++;
+		if (e == EBUSY)
+			t->xdrop_owed++;
+		xdp_reap(t);
+		if (!e)
+			break;
+		if (e == EBUSY) {
+			failed += fail_frame(t, ENOBUFS);
+			idle = 0;
+			continue;
+		}
+		if (!retryable(e))
+			return failed + xdp_reset(t, e);
+		if (t->xinflight < before || e == EINTR ||
+		    __atomic_load_n(t->xtx_cons, __ATOMIC_ACQUIRE) != cons) {
+			idle = 0;
+			continue;
+		}
+		/* EAGAIN and no progress: the driver holds the frames, or
+		 * the socket's send buffer is full.  Wait for it. */
+		if (!idle++)
+			since = mono_ns();
+		else if (mono_ns() - since > STALL_NS || t->abort)
+			return failed + xdp_reset(t, e);
+		if (idle > 1)
+			drain_wait(t, -1);
+	}
+	t->unkicked = 0;
+	return failed;
+}
+
+static unsigned xdp_queue(struct txfast *t, const void *frame, size_t len)
+{
+	struct xdp_desc *d;
+	unsigned failed = 0;
+	uint64_t since = 0;
+	uint32_t c = t->xhead & (t->xnr - 1);
+
+	while (t->xbusy[c]) {
+		/* The chunk is still with the kernel: hand over what is
+		 * filled and take back what the driver released. */
+		if (t->unkicked)
+			failed += xdp_kick(t);
+		if (t->method != TXF_XDP)
+			return failed + txfast_queue(t, frame, len);
+		xdp_reap(t);
+		if (!t->xbusy[c])
+			break;
+		if (!since)
+			since = mono_ns();
+		else if (mono_ns() - since > STALL_NS || t->abort)
+			return failed + xdp_reset(t, ETIMEDOUT) + txfast_queue(t, frame, len);
+		drain_wait(t, -1);
+	}
+	memcpy(t->umem + (size_t)c * t->xchunk, frame, len);
+	d = (struct xdp_desc *)t->xtx_desc + c;
+	d->addr = (uint64_t)c * t->xchunk;
+	d->len = (uint32_t)len;
+	d->options = 0;
+	t->xlen[c] = (uint16_t)len;
+	t->xbusy[c] = 1;
+	t->xinflight++;
+	t->xhead++;
+	__atomic_store_n(t->xtx_prod, t->xhead, __ATOMIC_RELEASE);
+	if (++t->unkicked >= RING_KICK)
+		failed += xdp_kick(t);
+	return failed;
+}
+
+/* End of run: everything handed over, then wait (at most STALL_NS) for
+ * the driver to return the frames; what it still holds went out. */
+static unsigned xdp_close(struct txfast *t)
+{
+	unsigned failed = t->method == TXF_XDP ? xdp_kick(t) : 0;
+	struct timespec ts = { 0, 20000 };
+
+	for (unsigned i = 0; t->method == TXF_XDP && t->xinflight > t->xdrop_owed &&
+	     i < STALL_NS / 20000 && !t->abort; i++) {
+		nanosleep(&ts, NULL);
+		xdp_reap(t);
+	}
+	if (t->method == TXF_XDP) {
+		unsigned left = t->xinflight > t->xdrop_owed ? t->xinflight - t->xdrop_owed : 0;
+
+		for (unsigned c = 0; c < t->xnr && left; c++)
+			if (t->xbusy[c]) {
+				left--;
+				t->st.sent++;
+				t->st.bytes += t->xlen[c];
+			}
+		close_xdp(t);
+	}
+	return failed;
+}
+#endif
 #endif
 
 struct txfast *txfast_open(const char *ifname, enum txfast_method m, unsigned flags,
@@ -421,6 +743,30 @@ struct txfast *txfast_open(const char *ifname, enum txfast_method m, unsigned fl
 	t->plain_fd = -1;
 	t->flags = flags;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+#ifdef TXF_HAVE_XDP
+	if (m == TXF_AUTO || m == TXF_XDP) {
+		char xerr[256];
+		int code = EXIT_RESOURCE;
+
+		/* The plain socket takes the frames AF_XDP must not (over
+		 * the MTU, shorter than a link header): the kernel checks
+		 * and refuses them there. */
+		t->plain_fd = packet_socket(ifname, xerr, sizeof(xerr), &code);
+		if (t->plain_fd >= 0 && open_xdp(t, xerr, sizeof(xerr)) == 0) {
+			set_bypass(t->plain_fd, flags);
+			t->method = TXF_XDP;
+			return t;
+		}
+		if (m == TXF_XDP && t->plain_fd >= 0)
+			warnmsg("no AF_XDP socket (%s); using the TX ring", xerr);
+		else
+			debugmsg("no AF_XDP socket (%s)", xerr);
+		m = m == TXF_XDP ? TXF_RING : m;
+	}
+#else
+	if (m == TXF_XDP)
+		m = TXF_RING;
+#endif
 #ifdef TXF_HAVE_LINUX
 	if (m == TXF_AUTO || m == TXF_RING) {
 		char rerr[256];
@@ -495,6 +841,10 @@ unsigned txfast_flush(struct txfast *t)
 {
 	unsigned failed = 0;
 
+#ifdef TXF_HAVE_XDP
+	if (t->method == TXF_XDP)
+		return t->unkicked ? xdp_kick(t) : 0;
+#endif
 #ifdef TXF_HAVE_LINUX
 	if (t->method == TXF_RING)
 		return t->unkicked ? ring_kick(t, false) : 0;
@@ -542,6 +892,14 @@ unsigned txfast_queue(struct txfast *t, const void *frame, size_t len)
 {
 	unsigned failed = 0;
 
+#ifdef TXF_HAVE_XDP
+	if (t->method == TXF_XDP) {
+		if (len <= t->max_len && len >= ETH_HLEN)
+			return xdp_queue(t, frame, len);
+		failed = t->unkicked ? xdp_kick(t) : 0;
+		return failed + send_one(t, t->plain_fd, frame, len);
+	}
+#endif
 #ifdef TXF_HAVE_LINUX
 	if (t->method == TXF_RING) {
 		if (len <= t->max_len && len >= ETH_HLEN)
@@ -573,6 +931,10 @@ unsigned txfast_close(struct txfast *t)
 	if (!t)
 		return 0;
 	failed = txfast_flush(t);
+#ifdef TXF_HAVE_XDP
+	if (t->method == TXF_XDP)
+		failed += xdp_close(t);
+#endif
 #ifdef TXF_HAVE_LINUX
 	if (t->method == TXF_RING && t->npend)
 		failed += ring_kick(t, true);
