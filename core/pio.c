@@ -8,6 +8,9 @@
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#if defined(__linux__)
+#include <stdio_ext.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +99,11 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 			setvbuf(fp, iobuf, _IOFBF, PIO_STDIO_BUF);
 			usec = file_is_usec_pcap(fp);
 		}
+#ifdef FSETLOCKING_BYCALLER
+		/* Only this thread reads it: no stdio lock around each of
+		 * libpcap's two fread()s per record. */
+		__fsetlocking(fp, FSETLOCKING_BYCALLER);
+#endif
 		p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 		if (!p && fp != stdin) {
 			fclose(fp);
