@@ -11,6 +11,11 @@
 # 1. capacity: dnsperf unthrottled (100 outstanding) against each: queries/s;
 # 2. half load: dnsperf -Q at half the direct capacity, and at half of
 #    dnsfrag's, against each: p50/p99 from dnsperf -v's per-query latencies.
+# 3. the ceiling on this machine, without dnsfrag: a bare batched UDP relay
+#    (tests/tools/udprelay: no parsing, no fragmentation) between dnsperf
+#    and dnsmasq, and dnsmasq's own answers of 2687 octets fragmented into 3
+#    by the kernel (f0 MTU 1280) against the same answers in one frame (MTU
+#    9000): what relaying alone and fragmenting alone cost.
 # Targets (reported, not enforced): through >= 80% of direct queries/s;
 # added p99 <= 1 ms at half load.  Exit 0 unless a run fails outright.
 #   BENCH_SECONDS=N (default 5) per run, BENCH_ROUNDS=N (default 3) runs of each.
@@ -35,10 +40,14 @@ lab_require || { echo "# dnsfrag_bench: no lab: ${LAB_UNAVAILABLE:-}"; exit 0; }
 { lab_ns c && lab_ns f && lab_link c c0 f f0 &&
   lab_addr c c0 2001:db8:b::2/64 && lab_addr f f0 2001:db8:b::1/64; } || exit 1
 
+# Jumbo MTU, so that a 2687-octet answer can go in one frame (the ceiling runs).
+lab_exec c ip link set c0 mtu 9000 && lab_exec f ip link set f0 mtu 9000 || exit 1
 txt=$(printf '"%s",' "$(printf '%0200d' 0)" "$(printf '%0200d' 1)" "$(printf '%0140d' 2)")
+big=""
+for i in $(seq 0 12); do big="$big\"$(printf '%0200d' "$i")\","; done
 lab_bg f dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts -p 5353 \
 	--listen-address=2001:db8:b::1 --bind-interfaces --edns-packet-max=4096 --user=root \
-	--pid-file="$LAB_DIR/dnsmasq.pid" --txt-record="bench.lab,${txt%,}"
+	--pid-file="$LAB_DIR/dnsmasq.pid" --txt-record="bench.lab,${txt%,}" --txt-record="big.lab,${big%,}"
 lab_wait 10 eval "lab_exec c dig +short +time=1 +tries=1 -p 5353 @2001:db8:b::1 bench.lab TXT >/dev/null" ||
 	{ echo "# dnsfrag_bench: dnsmasq did not start"; cat "$LAB_BG_ERR"; exit 1; }
 lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 53 --backend '[2001:db8:b::1]:5353' -q
@@ -50,15 +59,22 @@ lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 54 --builtin 599 -q
 bi_pid=$LAB_BG_PID
 lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :54' | grep -q ." ||
 	{ echo "# dnsfrag_bench: dnsfrag --builtin did not start"; cat "$LAB_BG_ERR"; exit 1; }
+# the bare relay: the cheapest front end there can be
+lab_bg f "$top/build/tools/udprelay" 2001:db8:b::1 55 2001:db8:b::1 5353
+rl_pid=$LAB_BG_PID
+lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :55' | grep -q ." ||
+	{ echo "# dnsfrag_bench: udprelay did not start (make tools)"; cat "$LAB_BG_ERR"; exit 1; }
 size=$(lab_exec c dig +time=1 +tries=1 +bufsize=4096 @2001:db8:b::1 bench.lab TXT | sed -n 's/.*MSG SIZE  rcvd: //p')
+bigsize=$(lab_exec c dig +time=1 +tries=1 +bufsize=4096 -p 5353 @2001:db8:b::1 big.lab TXT | sed -n 's/.*MSG SIZE  rcvd: //p')
 echo "bench.lab TXT" >"$LAB_DIR/queries"
+echo "big.lab TXT" >"$LAB_DIR/queries.big"
 
 # run PORT [dnsperf args...]: prints "qps lost p50_ms p99_ms" (percentiles with -v)
 run() {
 	local port=$1 out="$LAB_DIR/dnsperf.out"; shift
 	# straight into a file: -v writes a line per query, which a pipe into
 	# the shell would turn into CPU load competing with what is measured
-	lab_exec c dnsperf -s 2001:db8:b::1 -p "$port" -d "$LAB_DIR/queries" -e -l "$SECS" \
+	lab_exec c dnsperf -s 2001:db8:b::1 -p "$port" -d "${QUERIES:-$LAB_DIR/queries}" -e -l "$SECS" \
 		-t 2 -b 4096 "$@" >"$out" 2>&1 || { echo "dnsperf failed: $(tail -5 "$out")" >&2; return 1; }
 	local qps lost
 	qps=$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' "$out")
@@ -98,8 +114,18 @@ for _ in $(seq "$ROUNDS"); do
 	run 5353 -q 100 -Q "$fhalf" -v >>"$LAB_DIR/fhalf.d" || exit 1
 	run 53 -q 100 -Q "$fhalf" -v >>"$LAB_DIR/fhalf.f" || exit 1
 done
+# The ceiling: relaying alone, fragmenting alone (no dnsfrag involved).
+: >"$LAB_DIR/cap.r"; : >"$LAB_DIR/big.d"; : >"$LAB_DIR/big.k"
+for _ in $(seq "$ROUNDS"); do
+	run 55 -q 100 >>"$LAB_DIR/cap.r" || exit 1
+	QUERIES=$LAB_DIR/queries.big run 5353 -q 100 >>"$LAB_DIR/big.d" || exit 1
+	lab_exec f ip link set f0 mtu 1280
+	QUERIES=$LAB_DIR/queries.big run 5353 -q 100 >>"$LAB_DIR/big.k" || exit 1
+	lab_exec f ip link set f0 mtu 9000
+done
 col() { cut -d' ' -f"$2" "$LAB_DIR/$1" | median; }
 kill -INT "$df_pid" "$bi_pid"
+kill "$rl_pid" 2>/dev/null
 lab_wait 5 eval "! kill -0 $df_pid"
 
 row() {	# LABEL FILE: the medians of one set of runs
@@ -113,6 +139,13 @@ row "direct, -Q $half" half.d
 row "dnsfrag, -Q $half" half.f
 row "direct, -Q $fhalf" fhalf.d
 row "dnsfrag, -Q $fhalf" fhalf.f
+printf '%-28s %12.0f %8s %10s %10s\n' "bare UDP relay, unthrottled" "$(col cap.r 1)" "$(col cap.r 2)" - -
+printf '%-28s %12.0f %8s %10s %10s\n' "big answer, direct, 1 frame" "$(col big.d 1)" "$(col big.d 2)" - -
+printf '%-28s %12.0f %8s %10s %10s\n' "big answer, kernel 3 frags" "$(col big.k 1)" "$(col big.k 2)" - -
+awk -v d="$d_qps" -v r="$(col cap.r 1)" -v b1="$(col big.d 1)" -v b3="$(col big.k 1)" -v bs="${bigsize:-?}" 'BEGIN {
+	printf "ceiling without dnsfrag: a bare relay does %.1f%% of direct; the kernel fragmenting\n", d ? 100 * r / d : 0
+	printf "  dnsmasq'"'"'s own %s-octet answers into 3 (no front end at all) does %.1f%% of the same in 1 frame\n", bs, b1 ? 100 * b3 / b1 : 0
+}'
 awk -v d="$d_qps" -v f="$f_qps" -v d99="$(col half.d 4)" -v f99="$(col half.f 4)" \
     -v e99="$(col fhalf.d 4)" -v g99="$(col fhalf.f 4)" 'BEGIN {
 	r = d > 0 ? 100 * f / d : 0

@@ -59,13 +59,31 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$hf_pid/stat"; }
 user_ticks() { awk '{ print $14 }' "/proc/$hf_pid/stat"; }
 
-direct=() front=() cpu=() ucpu=()
+# Busy and all ticks of the whole machine (every CPU; /proc/stat's first line):
+# what one download costs in CPU time, whoever spends it (curl, nginx, the
+# front end, softirq work run in any of them).
+sys_ticks() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 + $9 }' /proc/stat; }
+# speed_cpu URL OUT VAR: download; VAR gets "speed busy_ticks all_ticks".
+speed_cpu() {
+	local s0 s1 v
+	s0=$(sys_ticks)
+	v=$(speed "$1" "$2")
+	s1=$(sys_ticks)
+	printf -v "$3" '%s %s' "$v" "$(awk -v a="$s0" -v b="$s1" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); print y[1] - x[1], y[2] - x[2] }')"
+}
+
+direct=() front=() cpu=() ucpu=() dbusy=() fbusy=()
 for i in $(seq 1 "$runs"); do
-	direct+=("$(speed "http://[$BACKEND]/big.bin" /dev/null)")
+	speed_cpu "http://[$BACKEND]/big.bin" /dev/null r
+	read -r v b a <<<"$r"
+	direct+=("$v") dbusy+=("$b $a")
 	out=/dev/null
 	[ "$i" -eq 1 ] && out=$D/got.bin
 	c0=$(cpu_ticks) u0=$(user_ticks)
-	front+=("$(speed "http://[$ADDR]/big.bin" "$out")")
+	speed_cpu "http://[$ADDR]/big.bin" "$out" r
+	read -r v b a <<<"$r"
+	front+=("$v") fbusy+=("$b $a")
 	cpu+=($(( $(cpu_ticks) - c0 )))
 	ucpu+=($(( $(user_ticks) - u0 )))
 	if [ "$i" -eq 1 ] && [ "$(sha256sum <"$D/got.bin")" != "$want" ]; then
@@ -94,3 +112,19 @@ printf 'httpfrag process CPU per download: %s s, of which user %s s (system time
 	"$(printf '%s\n' "${ucpu[@]}" | median | awk -v t="$tick" '{ printf "%.2f", $1 / t }')"
 echo '  client kernel receiving and reassembling every fragment: veth runs it inside our send calls)'
 echo "httpfrag summary: $summary"
+# The ceiling on this machine: at best a front end keeps every CPU busy, so
+# its throughput is at most ncpu x (octets per busy CPU-second it needs).
+# If even that is under half the direct rate, no scheduling of the same
+# per-segment work can meet the target.
+cpus=$(nproc)
+eff() {	# "busy all" pairs -> MB per busy CPU-second (median), busy share (median)
+	printf '%s\n' "$@" | awk -v mb="$mb" -v t="$tick" '{ print mb * 1.048576 / ($1 / t), $1 / $2 }' |
+		sort -n | awk '{ e[NR] = $1; u[NR] = $2 } END { m = int((NR + 1) / 2); print e[m], u[m] }'
+}
+read -r de du <<<"$(eff "${dbusy[@]}")"
+read -r fe fu <<<"$(eff "${fbusy[@]}")"
+awk -v d="$d" -v de="$de" -v du="$du" -v fe="$fe" -v fu="$fu" -v n="$cpus" 'BEGIN {
+	printf "machine CPU per download (%d CPUs): direct %.0f%% busy, %.1f MB per busy CPU-second;\n", n, du * 100, de
+	printf "  httpfrag %.0f%% busy, %.1f MB per busy CPU-second\n", fu * 100, fe
+	printf "ceiling with every CPU busy: httpfrag <= %.1f MB/s = %.2f of direct (target 0.50)\n", n * fe, n * fe * 1e6 / d
+}'
