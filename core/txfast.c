@@ -580,8 +580,10 @@ static void xdp_reap(struct txfast *t)
 		t->xbusy[c] = 0;
 		t->xinflight--;
 		if (t->xdrop_owed) {
-			/* The frame dropped in the last EBUSY call went
-			 * back before any later one (same call). */
+			/* A frame the driver dropped comes back too; it
+			 * was counted as failed when sendto() said EBUSY.
+			 * The counts are exact; the octets not counted are
+			 * those of whichever frame came back first. */
 			t->xdrop_owed--;
 			continue;
 		}

@@ -192,6 +192,15 @@ r0_up() {
 	[ "$(count "$CAP")" -eq 20000 ]
 }
 
+@test "lab: --tx-method xdp where AF_XDP cannot be used (--no-bypass): a warning, the TX ring, every frame" {
+	replay -t --tx-method xdp --no-bypass "$FX/mix.pcap"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"no AF_XDP socket"*"using the TX ring"* ]]
+	[ "$(json_field tx_method <<<"$output")" = ring ]
+	[ "$(json_field qdisc_bypass <<<"$output")" = False ]
+	diff <(octets "$FX/mix.pcap") <(octets "$CAP")
+}
+
 @test "lab: --fragment output is reassembled by the receiving kernel (a UDP socket gets the payload)" {
 	lab_bg r /usr/bin/python3 -c '
 import socket
