@@ -22,6 +22,7 @@
 #include "pio.h"
 #include "priv.h"
 #include "tcpfront.h"
+#include "txq.h"
 #include "tcpseg.h"
 #include "util.h"
 
@@ -115,6 +116,7 @@ static struct {
 	struct tf *tf;
 	struct pio_in *in_client, *in_backend;
 	struct pio_tx *tx_client, *tx_backend;
+	struct txq *q_client, *q_backend;	/* --tx link: each leg's sends on a thread */
 	struct fragtx *raw;		/* --tx raw: both legs */
 	struct pio_dump *dump;
 	uint64_t ended, t_start_mono, tx_retries;
@@ -191,8 +193,14 @@ static void emit_counters(const char *type)
 	for (int d = 0; d < TF_DROP_N; d++) {
 		char fmt[48];
 
+		uint64_t n = c->dropped[d];
+
+		/* Frames the send threads could not send count as refused too. */
+		if (d == TF_DROP_SEND_FAILED)
+			n += txq_failed(H.q_client, NULL) +
+			     (H.q_backend != H.q_client ? txq_failed(H.q_backend, NULL) : 0);
 		snprintf(fmt, sizeof(fmt), "%s%s %%llu", d ? ", " : "", tf_drop_name((enum tf_drop)d));
-		em_u64(EM_ANY, tf_drop_name((enum tf_drop)d), fmt, c->dropped[d]);
+		em_u64(EM_ANY, tf_drop_name((enum tf_drop)d), fmt, n);
 	}
 	em_obj_end(EM_ANY, "}");
 	if (H.in_client && pio_stats(H.in_client, &rx, &kdrop) == 0)
@@ -249,6 +257,17 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 	if (H.raw) {
 		if (send_raw(leg, frame, len) < 0)
 			return -1;
+		if (H.dump)
+			dump_frame(frame, len);
+		return 0;
+	}
+	if (H.q_client) {
+		rc = txq_send(leg == TF_LEG_CLIENT ? H.q_client : H.q_backend, frame, len);
+		if (rc < 0) {
+			debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end",
+				 strerror(-rc));
+			return -1;
+		}
 		if (H.dump)
 			dump_frame(frame, len);
 		return 0;
@@ -591,6 +610,31 @@ static void open_io(void)
 		H.dump = pio_dump_open(H.wfile, 1, PIO_SNAPLEN, 0);
 }
 
+/* --tx link: each leg's frames go out from a thread of their own (one
+ * thread when both legs share the interface, keeping their order).  On a
+ * veth the receiving peer's whole input path runs inside our send calls;
+ * on threads it runs beside the capture and rewriting instead of after. */
+static int txq_pio_send(void *ctx, const uint8_t *frame, size_t len)
+{
+	return pio_tx_send(ctx, frame, len);
+}
+
+static void start_send_threads(void)
+{
+	if (H.tx_raw)
+		return;
+	H.q_client = txq_open(txq_pio_send, H.tx_client, 512, 2048);
+	H.q_backend = H.tx_backend == H.tx_client ? H.q_client
+						 : txq_open(txq_pio_send, H.tx_backend, 512, 2048);
+	if (!H.q_client || !H.q_backend) {
+		warnmsg("no send threads (%s); sending from the capture thread", strerror(errno));
+		if (H.q_backend != H.q_client)
+			txq_close(H.q_backend);
+		txq_close(H.q_client);
+		H.q_client = H.q_backend = NULL;
+	}
+}
+
 /* ---- event loop ---- */
 
 static void drain(struct pio_in *in, enum tf_leg leg)
@@ -675,6 +719,8 @@ int httpfrag_main(int argc, char **argv)
 	/* Every socket is open; the keeper (a separate process) restores the
 	 * host, so nothing here needs privileges any more. */
 	priv_drop(&H.user, 0);
+	/* Threads after the privilege drop: capabilities are per thread. */
+	start_send_threads();
 	{
 		char a[46], b[46], s[46];
 
@@ -696,7 +742,12 @@ int httpfrag_main(int argc, char **argv)
 	}
 	run();
 	tf_flush(H.tf);
+	txq_drain(H.q_client);
+	txq_drain(H.q_backend);
 	emit_counters("summary");
+	if (H.q_backend != H.q_client)
+		txq_close(H.q_backend);
+	txq_close(H.q_client);
 	pio_close(H.in_client);
 	pio_close(H.in_backend);
 	if (H.tx_backend != H.tx_client)
