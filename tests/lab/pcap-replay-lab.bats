@@ -145,6 +145,19 @@ replay() {
 	[[ "$stderr" == *"Message too long"* ]]
 }
 
+@test "lab: jumbo MTU: AF_XDP takes 3062-octet frames (4 KiB chunks), exactly" {
+	lab_exec s ip link set s0 mtu 3100
+	lab_exec r ip link set r0 mtu 3100
+	replay -t --tx-method xdp "$FX/big.pcap"
+	lab_exec s ip link set s0 mtu 1500
+	lab_exec r ip link set r0 mtu 1500
+	[ "$status" -eq 0 ]
+	[ "$(json_field tx_method <<<"$output")" = xdp ]
+	[ "$(json_field packets <<<"$output")" -eq 2 ]
+	[ "$(json_field failed <<<"$output")" -eq 0 ]
+	diff <(octets "$FX/big.pcap") <(octets "$CAP")
+}
+
 @test "lab: an interface that is down: every frame counted as failed, exit 1" {
 	lab_exec s ip link set s0 down
 	run --separate-stderr lab_exec s "$V6KIT" pcap-replay -j -t -i s0 "$FX/first.pcap"
