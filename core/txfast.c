@@ -22,7 +22,6 @@
 #include <linux/virtio_net.h>
 #include <net/ethernet.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #define TXF_HAVE_LINUX 1
@@ -141,21 +140,9 @@ static unsigned fail_frame(struct txfast *t, int e)
  * cable out): the device drops every frame, so waiting is pointless. */
 static bool no_carrier(const struct txfast *t, int e)
 {
-	bool down = false;
-#ifdef TXF_HAVE_LINUX
-	struct ifreq ifr = { 0 };
-	int fd;
+	struct nl_link l;
 
-	if (e != ENOBUFS || (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return false;
-	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name) - 1);
-	down = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_RUNNING);
-	close(fd);
-#else
-	(void)t;
-	(void)e;
-#endif
-	return down;
+	return e == ENOBUFS && nl_link_get(t->ifname, 0, &l) == 0 && !(l.flags & IFF_RUNNING);
 }
 
 /* Wait a little for the socket (or device queue) to drain. */
@@ -254,16 +241,15 @@ static int open_ring(struct txfast *t, char *err, size_t errlen, int *exit_code)
 {
 	int version = TPACKET_V2, one = 1, fd;
 	struct tpacket_req req = { 0 };
-	struct ifreq ifr = { 0 };
+	struct nl_link l;
 	unsigned mtu = 1500;
 	struct timeval tmo = { 1, 0 };
 
 	fd = packet_socket(t->ifname, err, errlen, exit_code);
 	if (fd < 0)
 		return -1;
-	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name) - 1);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
-		mtu = (unsigned)ifr.ifr_mtu;
+	if (nl_link_get(t->ifname, 0, &l) == 0 && l.mtu > 0)
+		mtu = l.mtu;
 	/* Frame slots: a power of two that holds header + vnet header + an
 	 * MTU-sized Ethernet frame with a VLAN tag. */
 	t->frame_size = 2048;
@@ -479,18 +465,20 @@ static int open_xdp(struct txfast *t, char *err, size_t errlen)
 	struct xdp_umem_reg mr = { 0 };
 	struct sockaddr_xdp sx = { .sxdp_family = AF_XDP, .sxdp_flags = XDP_COPY };
 	socklen_t olen = sizeof(off);
-	int ifindex = nl_ifindex(t->ifname), nr = XDP_FRAMES, sndbuf = 4 << 20;
+	int nr = XDP_FRAMES, sndbuf = 4 << 20;
 	unsigned budget = RING_KICK;
-	uint32_t mtu = 1500;
+	struct nl_link l;
+	uint32_t mtu;
 
 	if (t->flags & TXF_NO_BYPASS) {
 		snprintf(err, errlen, "AF_XDP always bypasses the qdisc");
 		return -1;
 	}
-	if (ifindex <= 0 || nl_ifmtu(ifindex, &mtu) < 0) {
+	if (nl_link_get(t->ifname, 0, &l) < 0) {
 		snprintf(err, errlen, "interface %s: %s", t->ifname, nl_error());
 		return -1;
 	}
+	mtu = l.mtu ? l.mtu : 1500;
 	t->xchunk = mtu + 18 <= 2048 ? 2048 : 4096;
 	t->max_len = mtu + ETH_HLEN < t->xchunk ? mtu + ETH_HLEN : t->xchunk;
 	t->xnr = XDP_FRAMES;
@@ -537,7 +525,7 @@ static int open_xdp(struct txfast *t, char *err, size_t errlen)
 	t->xcq_prod = (uint32_t *)(void *)((uint8_t *)t->xcq_map + off.cr.producer);
 	t->xcq_cons = (uint32_t *)(void *)((uint8_t *)t->xcq_map + off.cr.consumer);
 	t->xcq_addr = (const uint64_t *)(void *)((uint8_t *)t->xcq_map + off.cr.desc);
-	sx.sxdp_ifindex = (uint32_t)ifindex;
+	sx.sxdp_ifindex = (uint32_t)l.ifindex;
 	sx.sxdp_queue_id = 0;
 	/* EBUSY: another AF_XDP socket holds queue 0, or one just closed
 	 * (the kernel lets go of the queue a moment after close). */
@@ -673,6 +661,7 @@ static unsigned xdp_kick(struct txfast *t)
 static unsigned xdp_queue(struct txfast *t, const void *frame, size_t len)
 {
 	struct xdp_desc *d;
+	struct wcur w;
 	unsigned failed = 0;
 	uint64_t since = 0;
 	uint32_t c = t->xhead & (t->xnr - 1);
@@ -693,7 +682,8 @@ static unsigned xdp_queue(struct txfast *t, const void *frame, size_t len)
 			return failed + xdp_reset(t, ETIMEDOUT) + txfast_queue(t, frame, len);
 		drain_wait(t, -1);
 	}
-	memcpy(t->umem + (size_t)c * t->xchunk, frame, len);
+	wcur_init(&w, t->umem + (size_t)c * t->xchunk, t->xchunk);
+	wcur_bytes(&w, frame, len);
 	d = (struct xdp_desc *)t->xtx_desc + c;
 	d->addr = (uint64_t)c * t->xchunk;
 	d->len = (uint32_t)len;
