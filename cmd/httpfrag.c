@@ -119,7 +119,7 @@ static struct {
 	struct txq *q_client, *q_backend;	/* --tx link: each leg's sends on a thread */
 	struct fragtx *raw;		/* --tx raw: both legs */
 	struct pio_dump *dump;
-	uint64_t ended, t_start_mono, tx_retries;
+	uint64_t ended, t_start_mono;
 	bool capture_failed;
 	struct hostprep hp;
 } H;
@@ -250,7 +250,6 @@ static void dump_frame(const uint8_t *frame, size_t len)
 
 static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 {
-	struct pio_tx *tx = leg == TF_LEG_CLIENT ? H.tx_client : H.tx_backend;
 	int rc;
 
 	(void)ctx;
@@ -261,32 +260,7 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 			dump_frame(frame, len);
 		return 0;
 	}
-	if (H.q_client) {
-		rc = txq_send(leg == TF_LEG_CLIENT ? H.q_client : H.q_backend, frame, len);
-		if (rc < 0) {
-			debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end",
-				 strerror(-rc));
-			return -1;
-		}
-		if (H.dump)
-			dump_frame(frame, len);
-		return 0;
-	}
-	/* A full queue is transient: wait for room a few times before giving up. */
-	for (int tries = 0;; tries++) {
-		rc = pio_tx_send(tx, frame, len);
-		if (rc != -ENOBUFS && rc != -EAGAIN)
-			break;
-		if (tries == 20)
-			break;
-		H.tx_retries++;
-		{
-			struct pollfd p = { .fd = pio_tx_fd(tx), .events = POLLOUT };
-
-			if (p.fd < 0 || poll(&p, 1, 1) < 0)
-				usleep(200);
-		}
-	}
+	rc = txq_send(leg == TF_LEG_CLIENT ? H.q_client : H.q_backend, frame, len);
 	if (rc < 0) {
 		debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end", strerror(-rc));
 		return -1;
@@ -624,15 +598,10 @@ static void start_send_threads(void)
 	if (H.tx_raw)
 		return;
 	H.q_client = txq_open(txq_pio_send, H.tx_client, 512, 2048);
+	if (!txq_threaded(H.q_client))
+		warnmsg("no send thread (%s); sending from the capture thread", strerror(errno));
 	H.q_backend = H.tx_backend == H.tx_client ? H.q_client
 						 : txq_open(txq_pio_send, H.tx_backend, 512, 2048);
-	if (!H.q_client || !H.q_backend) {
-		warnmsg("no send threads (%s); sending from the capture thread", strerror(errno));
-		if (H.q_backend != H.q_client)
-			txq_close(H.q_backend);
-		txq_close(H.q_client);
-		H.q_client = H.q_backend = NULL;
-	}
 }
 
 /* ---- event loop ---- */

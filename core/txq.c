@@ -26,6 +26,7 @@ struct txq {
 	uint64_t tail;			/* frames sent (consumer) */
 	int waiting;			/* threads asleep (or going to sleep) on cv */
 	bool stop;
+	bool threaded;			/* false: pthread_create failed, all synchronous */
 	uint64_t failed;
 	int last_errno;
 };
@@ -37,7 +38,7 @@ static int send_retry(struct txq *q, const uint8_t *frame, size_t len)
 	int rc = 0;
 
 	for (int tries = 0; tries <= TXQ_RETRIES; tries++) {
-		struct timespec ts = { 0, 200000 };
+		struct timespec ts = { 0, 1000000 };	/* up to ~20 ms, as the socket drains */
 
 		rc = q->fn(q->ctx, frame, len);
 		if (rc != -ENOBUFS && rc != -EAGAIN)
@@ -138,22 +139,23 @@ struct txq *txq_open(txq_send_fn fn, void *ctx, unsigned slots, size_t slot_size
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	e = pthread_create(&q->thread, NULL, consumer, q);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e) {
-		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->cv);
-		free(q->buf);
-		free(q->len);
-		free(q);
+	q->threaded = !e;
+	if (e)
 		errno = e;
-		return NULL;
-	}
 	return q;
+}
+
+bool txq_threaded(const struct txq *q)
+{
+	return q->threaded;
 }
 
 int txq_send(struct txq *q, const uint8_t *frame, size_t len)
 {
 	unsigned i;
 
+	if (!q->threaded)
+		return send_retry(q, frame, len);
 	if (len > q->slot_size) {
 		/* Keep the order: what is queued goes first. */
 		txq_drain(q);
@@ -171,7 +173,7 @@ int txq_send(struct txq *q, const uint8_t *frame, size_t len)
 
 void txq_drain(struct txq *q)
 {
-	if (q)
+	if (q && q->threaded)
 		wait_until(q, is_empty);
 }
 
@@ -190,11 +192,13 @@ void txq_close(struct txq *q)
 {
 	if (!q)
 		return;
-	__atomic_store_n(&q->stop, true, __ATOMIC_RELEASE);
-	pthread_mutex_lock(&q->mu);
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->thread, NULL);
+	if (q->threaded) {
+		__atomic_store_n(&q->stop, true, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&q->mu);
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->thread, NULL);
+	}
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
 	free(q->buf);

@@ -13,6 +13,7 @@
 #ifndef V6_TXQ_H
 #define V6_TXQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,11 +24,14 @@ struct txq;
 typedef int (*txq_send_fn)(void *ctx, const uint8_t *frame, size_t len);
 
 /* slots frames of at most slot_size octets each (a larger frame is sent by
- * the caller's thread after the queue drained).  NULL with errno set when
- * the thread cannot be started: send synchronously then. */
+ * the caller's thread after the queue drained).  If the thread cannot be
+ * started, every frame is sent by the caller's thread (txq_threaded()
+ * says false, errno why). */
 struct txq *txq_open(txq_send_fn fn, void *ctx, unsigned slots, size_t slot_size);
-/* Queue one frame (copied); 0, or the callback's -errno when the frame went
- * synchronously and failed. */
+bool txq_threaded(const struct txq *q);
+/* Queue one frame (copied); 0, or the callback's -errno (after the same
+ * retries) when the frame went synchronously and failed; such frames are
+ * the caller's to count, not txq_failed()'s. */
 int txq_send(struct txq *q, const uint8_t *frame, size_t len);
 /* Wait until every queued frame was handed to the callback. */
 void txq_drain(struct txq *q);
