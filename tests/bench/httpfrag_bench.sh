@@ -32,20 +32,12 @@ ADDR=2001:db8:1::80 BACKEND=2001:db8:2::2
 D=$LAB_DIR/srv
 mkdir -p "$D/www" "$D/tmp"
 head -c "${mb}M" /dev/urandom >"$D/www/big.bin"
+head -c 1024 /dev/urandom >"$D/www/1k.bin"
 want=$(sha256sum <"$D/www/big.bin")
 nginx_conf "$D" "$BACKEND" >"$D/nginx.conf"
 
 # Front end doubles as the router of the direct path: client -> f -> back end.
-lab_ns c && lab_ns f forward && lab_ns b
-lab_link c c0 f f0 && lab_link f f1 b b0
-lab_addr c c0 2001:db8:1::100/64 && lab_addr f f0 2001:db8:1::1/64 && lab_addr f f0 "$ADDR/64"
-lab_addr f f1 2001:db8:2::1/64 && lab_addr b b0 "$BACKEND/64"
-lab_exec c ip -6 route add 2001:db8:2::/64 via 2001:db8:1::1
-lab_exec b ip -6 route add 2001:db8:1::/64 via 2001:db8:2::1
-lab_bg b nginx -p "$D" -c "$D/nginx.conf" -e "$D/error.log"
-lab_wait 10 lab_exec c curl -g -s -f -o /dev/null "http://[$BACKEND]/" 2>/dev/null ||
-	lab_wait 10 lab_exec f curl -g -s -o /dev/null "http://[$BACKEND]/" || {
-		echo "httpfrag_bench: nginx did not start" >&2; cat "$D/error.log" >&2; exit 1; }
+nginx_lab3 "$D" "$ADDR" "$BACKEND" 1k.bin routed || { echo "httpfrag_bench: lab or nginx did not start" >&2; exit 1; }
 
 lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --manage-host --json -q ${HTTPFRAG_BENCH_ARGS:-}
 hf_pid=$LAB_BG_PID hf_out=$LAB_BG_OUT

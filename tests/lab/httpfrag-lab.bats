@@ -86,15 +86,7 @@ setup_file() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=httpfrag \
 		-days 2 -keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null || return 1
 	nginx_conf "$D" "$BACKEND" tls >"$D/nginx.conf"
-	{
-		lab_ns c && lab_ns f && lab_ns b &&
-		lab_link c c0 f f0 && lab_link f f1 b b0 &&
-		lab_addr c c0 2001:db8:1::100/64 && lab_addr f f0 2001:db8:1::1/64 &&
-		lab_addr f f0 "$ADDR/64" && lab_addr f f1 2001:db8:2::1/64 &&
-		lab_addr b b0 "$BACKEND/64" &&
-		lab_bg b nginx -p "$D" -c "$D/nginx.conf" -e "$D/error.log" &&
-		lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[$BACKEND]/1k.bin"
-	} || { cat "$D/error.log" >&2; lab_cleanup; return 1; }
+	nginx_lab3 "$D" "$ADDR" "$BACKEND" 1k.bin || { lab_cleanup; return 1; }
 	# Offloads on and a table of somebody else's: --manage-host must turn the
 	# former off, leave the latter alone, and restore all of it.
 	lab_exec f ethtool -K f0 tx on gro on gso on tso on >/dev/null 2>&1

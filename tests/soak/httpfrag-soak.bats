@@ -24,15 +24,7 @@ setup_file() {
 	mkdir -p "$D/www" "$D/tmp"
 	head -c 4096 /dev/urandom >"$D/www/4k.bin"
 	nginx_conf "$D" "$BACKEND" >"$D/nginx.conf"
-	{
-		lab_ns c && lab_ns f && lab_ns b &&
-		lab_link c c0 f f0 && lab_link f f1 b b0 &&
-		lab_addr c c0 2001:db8:1::100/64 && lab_addr f f0 2001:db8:1::1/64 &&
-		lab_addr f f0 "$ADDR/64" && lab_addr f f1 2001:db8:2::1/64 &&
-		lab_addr b b0 "$BACKEND/64" &&
-		lab_bg b nginx -p "$D" -c "$D/nginx.conf" -e "$D/error.log" &&
-		lab_wait 10 lab_exec f curl -g -s -f -o /dev/null "http://[$BACKEND]/4k.bin"
-	} || { cat "$D/error.log" >&2; lab_cleanup; return 1; }
+	nginx_lab3 "$D" "$ADDR" "$BACKEND" 4k.bin || { lab_cleanup; return 1; }
 }
 
 setup() {
