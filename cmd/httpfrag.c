@@ -215,30 +215,6 @@ static void emit_counters(const char *type)
 
 /* ---- sending ---- */
 
-/* --tx raw: the IPv6 packet inside the engine's Ethernet frame goes to the
- * raw socket; the kernel routes it (and picks the link-layer addresses). */
-static int send_raw(enum tf_leg leg, const uint8_t *frame, size_t len)
-{
-	struct cur c;
-	uint16_t type;
-	const uint8_t *pkt;
-	size_t plen;
-
-	cur_init(&c, frame, len);
-	if (!cur_skip(&c, 12) || !cur_be16(&c, &type) || type != 0x86dd) {
-		debugmsg("send on %s leg: not an IPv6 frame", leg == TF_LEG_CLIENT ? "client" : "back-end");
-		return -1;
-	}
-	plen = cur_left(&c);
-	pkt = cur_take(&c, plen);
-	if (!pkt || fragtx_send_packet(H.raw, pkt, plen) < 0) {
-		debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end",
-			 pkt ? fragtx_error(H.raw) : "empty frame");
-		return -1;
-	}
-	return 0;
-}
-
 static void dump_frame(const uint8_t *frame, size_t len)
 {
 	uint64_t us = now_wall_us();
@@ -254,8 +230,13 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 
 	(void)ctx;
 	if (H.raw) {
-		if (send_raw(leg, frame, len) < 0)
+		/* The IPv6 packet inside the engine's frame goes to the raw
+		 * socket; the kernel routes it and picks the link addresses. */
+		if (fragtx_send_frame(H.raw, frame, len) < 0) {
+			debugmsg("send on %s leg: %s", leg == TF_LEG_CLIENT ? "client" : "back-end",
+				 fragtx_error(H.raw));
 			return -1;
+		}
 		if (H.dump)
 			dump_frame(frame, len);
 		return 0;

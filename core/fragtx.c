@@ -257,6 +257,19 @@ int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
+int fragtx_send_frame(struct fragtx *t, const uint8_t *frame, size_t len)
+{
+	const uint8_t *pkt;
+	uint16_t type;
+	struct cur c;
+
+	cur_init(&c, frame, len);
+	if (!cur_skip(&c, 12) || !cur_be16(&c, &type) || type != 0x86dd ||
+	    !(pkt = cur_take(&c, cur_left(&c))))
+		return set_err(t, "not an Ethernet frame holding IPv6 (%zu octets)", len);
+	return fragtx_send_packet(t, pkt, len - 14);
+}
+
 /* Borrow fragment i of out through a cursor over the caller's buffer. */
 static const uint8_t *piece_bytes(const struct frag_out *out, unsigned i)
 {

@@ -73,6 +73,9 @@ int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct f
  * an IPv6 packet (refused before anything is sent, not counted as a failure,
  * as in fragtx_send) or the next hop or the send failed (counted). */
 int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len);
+/* The same for the IPv6 packet inside an Ethernet II frame (the frame's
+ * own link-layer header is dropped): for engines that build frames. */
+int fragtx_send_frame(struct fragtx *t, const uint8_t *frame, size_t len);
 
 const char *fragtx_error(const struct fragtx *t);
 

@@ -1,5 +1,6 @@
 /* test_fragtx.c - fragtx_send_packet (RFC 8200 packets handed over whole):
- * input that is not an IPv6 packet is refused before anything is sent and
+ * input that is not an IPv6 packet (or, for fragtx_send_frame, not an
+ * Ethernet frame holding one) is refused before anything is sent and
  * is not counted as a send failure; a packet with no way out is a counted
  * failure, in both modes.  Sends only in a network namespace of its own
  * (lo down, no routes), so nothing leaves it; without the privilege for the
@@ -40,6 +41,21 @@ static void check_refusals(struct fragtx *t)
 	CHECK_EQ(fragtx_send_packet(t, p, 0), -1);
 	p[0] = 0x40;				/* version 4 in an otherwise IPv6 header */
 	CHECK_EQ(fragtx_send_packet(t, p, 40), -1);
+	/* Frames: an IPv4 EtherType, a frame cut inside the link header, and
+	 * an IPv6 EtherType around a bad packet are all refused the same way. */
+	{
+		uint8_t f[14 + 40] = { [12] = 0x08, [13] = 0x00 };
+
+		CHECK_EQ(fragtx_send_frame(t, f, sizeof(f)), -1);
+		CHECK(strstr(fragtx_error(t), "not an Ethernet frame holding IPv6") != NULL);
+		CHECK_EQ(fragtx_send_frame(t, f, 13), -1);
+		f[12] = 0x86;
+		f[13] = 0xdd;
+		CHECK_EQ(fragtx_send_frame(t, f, 14), -1);
+		CHECK(strstr(fragtx_error(t), "not an IPv6 packet (0 octets)") != NULL);
+		memcpy(f + 14, p, 40);		/* still version 4 */
+		CHECK_EQ(fragtx_send_frame(t, f, sizeof(f)), -1);
+	}
 	fragtx_counters(t, &sent, &failed);
 	CHECK_EQ(sent, 0);
 	CHECK_EQ(failed, 0);
