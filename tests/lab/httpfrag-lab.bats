@@ -64,6 +64,18 @@ fetch() {
 	lab_exec c curl -g -k -s -S -f -m 60 -o "$3" "$1://[$ADDR]/$2"
 }
 
+# Capture the client side (c.pcap) while 10m.bin (HTTP) and 1m.bin (HTTPS)
+# come through the running front end, stop it, and check both downloads
+# are the objects, octet for octet.
+fetch_pair_and_stop() {
+	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
+	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
+		{ stop_httpfrag; return 1; }
+	lab_capture_stop "$BATS_TEST_TMPDIR/c.pcap"
+	stop_httpfrag
+	same "$BATS_TEST_TMPDIR/a" 10m.bin && same "$BATS_TEST_TMPDIR/b" 1m.bin
+}
+
 same() {	# $1 = downloaded file, $2 = object name
 	[ "$(sha256sum <"$1")" = "$(sha256sum <"$WWW/$2")" ] || {
 		echo "$1 differs from $2 ($(stat -c %s "$1") octets)" >&2
@@ -235,13 +247,7 @@ EOF
 	own_front_end
 	start_httpfrag --manage-host --no-clamp-mss --mss 1000 --tail 200 --user nobody --frag-id sequential
 	grep -Eq '^Uid:\s+65534\s' "/proc/$HF_PID/status"	# running as nobody
-	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
-	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
-		{ stop_httpfrag; return 1; }
-	lab_capture_stop "$BATS_TEST_TMPDIR/c.pcap"
-	stop_httpfrag
-	same "$BATS_TEST_TMPDIR/a" 10m.bin
-	same "$BATS_TEST_TMPDIR/b" 1m.bin
+	fetch_pair_and_stop
 	[ "$(summary_field "$HF_OUT" .recut)" -gt 5000 ]
 	[ "$(summary_field "$HF_OUT" .clamped)" -eq 0 ]
 	run "$CHECK" "$BATS_TEST_TMPDIR/c.pcap" "$ADDR" 1000 200
@@ -305,13 +311,7 @@ local_backend() {
 	lab_exec f ethtool -k lo >"$LAB_DIR/lo.before"
 	start_httpfrag --manage-host --backend ::1 -w "$BATS_TEST_TMPDIR/sent.pcap"
 	grep -q '"backend_interface":"lo"' "$HF_OUT"
-	lab_capture c c0 "$BATS_TEST_TMPDIR/c.pcap" ip6 and host "$ADDR"
-	fetch http 10m.bin "$BATS_TEST_TMPDIR/a" && fetch https 1m.bin "$BATS_TEST_TMPDIR/b" ||
-		{ stop_httpfrag; return 1; }
-	lab_capture_stop "$BATS_TEST_TMPDIR/c.pcap"
-	stop_httpfrag
-	same "$BATS_TEST_TMPDIR/a" 10m.bin
-	same "$BATS_TEST_TMPDIR/b" 1m.bin
+	fetch_pair_and_stop
 	run "$CHECK" "$BATS_TEST_TMPDIR/c.pcap" "$ADDR" 1200 256
 	echo "$output"
 	[ "$status" -eq 0 ]
