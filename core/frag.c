@@ -284,26 +284,26 @@ static int verify_sizes(struct frag_out *out, const struct frag_plan *plan, cons
 	return 0;
 }
 
-int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, struct frag_out *out)
-{
-	uint32_t d[FRAG_MAX_FRAGS];
-	uint32_t perm[FRAG_MAX_FRAGS];
-	uint32_t U, F, maxp, chain, n = 0, nh_pos, l4_end;
-	uint16_t plen = 0;
-	uint8_t b0 = 0, nh0 = 0;
+/* What frag_split learns about its input before deciding anything. */
+struct frag_in {
 	struct cur c;
+	uint32_t U, F, chain, nh_pos;
+	uint8_t nh0;
+};
+
+/* Phase 1: the input is one whole, parseable IPv6 packet; find its
+ * unfragmentable part and the header chain of the fragmentable one. */
+static int split_input(const uint8_t *pkt, size_t len, struct frag_out *out, struct frag_in *in)
+{
+	uint16_t plen = 0;
+	uint8_t b0 = 0;
+	uint32_t want = 0, l4_end;
 	struct pkt p;
 	const struct pkt_ip *ip;
-	bool need;
-	struct wcur w;
 
-	out->err[0] = 0;
-	out->n = 0;
-	out->used = 0;
-	out->fragmented = false;
-	cur_init(&c, pkt, len);
-	cur_peek_u8(&c, 0, &b0);
-	cur_peek_be16(&c, 4, &plen);
+	cur_init(&in->c, pkt, len);
+	cur_peek_u8(&in->c, 0, &b0);
+	cur_peek_be16(&in->c, 4, &plen);
 	if (len < 40)
 		return refuse(out, "input of %zu octets is shorter than an IPv6 header", len);
 	if (b0 >> 4 != 6)
@@ -323,104 +323,88 @@ int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, str
 	if (ip->n_ext == PKT_MAX_EXT)
 		return refuse(out, "input has more extension headers than the fragmenter follows (%u)", PKT_MAX_EXT);
 
-	U = unfrag_part(ip, &nh_pos);
-	cur_peek_u8(&c, nh_pos, &nh0);
-	F = (uint32_t)len - U;
-
+	in->U = unfrag_part(ip, &in->nh_pos);
+	in->nh0 = 0;
+	cur_peek_u8(&in->c, in->nh_pos, &in->nh0);
+	in->F = (uint32_t)len - in->U;
 	/* The header chain of the fragmentable part ends after the upper-layer header. */
-	{
-		uint32_t want = 0;
-		switch (ip->proto) {
-		case 6:
-			want = p.n_ip == 1 && p.l4 == 6 ? p.l4_hlen : 20;
-			break;
-		case 17:
-		case 58:
-			want = 8;
-			break;
-		case 41:	/* a tunnelled packet's upper-layer header is its IP header */
-			want = 40;
-			break;
-		case 4:
-			want = 20;
-			break;
-		}
-		l4_end = ip->ul_off + (want < ip->ul_len ? want : ip->ul_len);
+	switch (ip->proto) {
+	case 6:
+		want = p.n_ip == 1 && p.l4 == 6 ? p.l4_hlen : 20;
+		break;
+	case 17:
+	case 58:
+		want = 8;
+		break;
+	case 41:	/* a tunnelled packet's upper-layer header is its IP header */
+		want = 40;
+		break;
+	case 4:
+		want = 20;
+		break;
 	}
-	chain = l4_end > U ? l4_end - U : 0;
-	out->unfrag_len = U;
-	out->chain_len = chain;
+	l4_end = ip->ul_off + (want < ip->ul_len ? want : ip->ul_len);
+	in->chain = l4_end > in->U ? l4_end - in->U : 0;
+	out->unfrag_len = in->U;
+	out->chain_len = in->chain;
+	return 0;
+}
 
-	maxp = plan->max_size ? plan->max_size : IP6_MAX_PACKET;
-	if (maxp > IP6_MAX_PACKET)
-		maxp = IP6_MAX_PACKET;
-	need = len > maxp || plan->min_frags > 1 || plan->trailing || (plan->first_size && plan->first_size < F);
-	if (!need && plan->atomic && len + FRAG_HDR_LEN > maxp)
-		need = true;	/* no room for an atomic header: cut for real */
-	if (!need && !plan->atomic) {
-		if (len > out->cap)
-			return refuse(out, "output buffer of %zu octets too small for %zu", out->cap, len);
-		wcur_init(&w, out->buf, out->cap);
-		wcur_bytes(&w, pkt, len);
-		out->n = 1;
-		out->piece[0] = (struct frag_piece){ .off = 0, .len = (uint32_t)len, .frag_off = 0,
-						     .data_len = F, .more = false };
-		out->used = len;
-		return 0;
-	}
-	if (maxp < U + FRAG_HDR_LEN + 1)
-		return refuse(out, "maximum size %u leaves no room for data after %u octets of headers (%u unfragmentable + 8 Fragment header)",
-			      maxp, U + FRAG_HDR_LEN, U);
-	if (F == 0)
-		return refuse(out, "nothing to fragment: the packet has no fragmentable part");
-	if (need) {
-		if (plan_sizes(out, plan, F, U, maxp, chain, d, &n))
-			return -1;
-	} else {
-		d[0] = F;	/* atomic fragment (RFC 6946) */
-		n = 1;
-		if (plan->rfc7112 && chain > F)
-			return refuse(out, "packet does not hold its whole header chain (RFC 7112)");
-	}
-	if (verify_sizes(out, plan, d, n, F, U, maxp))
-		return -1;
-	if ((size_t)n * (U + FRAG_HDR_LEN) + F > out->cap)
-		return refuse(out, "output buffer of %zu octets too small for %zu", out->cap,
-			      (size_t)n * (U + FRAG_HDR_LEN) + F);
-
+/* Emission order: perm[e] is the index (in offset order) of the e-th
+ * fragment sent. */
+static void split_order(const struct frag_plan *plan, uint32_t *perm, uint32_t n)
+{
 	for (uint32_t i = 0; i < n; i++)
 		perm[i] = plan->order == FRAG_ORDER_REVERSE ? n - 1 - i : i;
-	if (plan->order == FRAG_ORDER_RANDOM) {
-		for (uint32_t i = n - 1; i > 0; i--) {
-			uint32_t r, j, t;
-			v6_random(&r, sizeof(r));
-			j = (uint32_t)(((uint64_t)r * (i + 1)) >> 32);
-			t = perm[i];
-			perm[i] = perm[j];
-			perm[j] = t;
-		}
-	}
+	if (plan->order != FRAG_ORDER_RANDOM)
+		return;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t r, j, t;
 
-	out->id = frag_next_id(plan);
-	out->fragmented = true;
-	out->n = n;
+		v6_random(&r, sizeof(r));
+		j = (uint32_t)(((uint64_t)r * (i + 1)) >> 32);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+/* The caller's link header in front of a packet about to be written. */
+static void put_link(struct wcur *w, const struct frag_out *out)
+{
+	if (out->link_len)
+		wcur_bytes(w, out->link, out->link_len);
+}
+
+/* Phase 3: write the fragments in emission order, each behind its own
+ * copy of the link header.  Offsets are a prefix sum (linear). */
+static int split_write(struct frag_out *out, struct frag_in *in, const uint32_t *d, uint32_t n,
+		       const uint32_t *perm)
+{
+	uint32_t foffs[FRAG_MAX_FRAGS], sum = 0;
+	struct wcur w;
+
+	for (uint32_t i = 0; i < n; i++) {
+		foffs[i] = sum;
+		sum += d[i];
+	}
 	wcur_init(&w, out->buf, out->cap);
 	for (uint32_t e = 0; e < n; e++) {
-		uint32_t i = perm[e], foff = 0;
-		size_t start = wcur_off(&w);
+		uint32_t i = perm[e], foff = foffs[i];
+		size_t start;
 		struct cur src;
 
-		for (uint32_t j = 0; j < i; j++)
-			foff += d[j];
-		cur_window(&c, 0, U, &src);
-		wcur_from(&w, &src, U);
-		wcur_set_be16(&w, start + 4, (uint16_t)(U - 40 + FRAG_HDR_LEN + d[i]));
-		wcur_set_u8(&w, start + nh_pos, 44);
-		wcur_u8(&w, nh0);
+		put_link(&w, out);
+		start = wcur_off(&w);
+		cur_window(&in->c, 0, in->U, &src);
+		wcur_from(&w, &src, in->U);
+		wcur_set_be16(&w, start + 4, (uint16_t)(in->U - 40 + FRAG_HDR_LEN + d[i]));
+		wcur_set_u8(&w, start + in->nh_pos, 44);
+		wcur_u8(&w, in->nh0);
 		wcur_u8(&w, 0);
 		wcur_be16(&w, (uint16_t)(foff | (i + 1 < n ? 1u : 0u)));
 		wcur_be32(&w, out->id);
-		cur_window(&c, U + foff, d[i], &src);
+		cur_window(&in->c, in->U + foff, d[i], &src);
 		wcur_from(&w, &src, d[i]);
 		if (w.overflow || src.trunc)
 			return refuse(out, "internal error: fragment %u did not fit", i);
@@ -431,4 +415,90 @@ int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, str
 	}
 	out->used = wcur_off(&w);
 	return 0;
+}
+
+/* No cutting needed: the packet as it is, behind the link header. */
+static int split_whole(const uint8_t *pkt, size_t len, struct frag_out *out, uint32_t F)
+{
+	struct wcur w;
+
+	if (len + out->link_len > out->cap)
+		return refuse(out, "output buffer of %zu octets too small for %zu", out->cap,
+			      len + out->link_len);
+	wcur_init(&w, out->buf, out->cap);
+	put_link(&w, out);
+	wcur_bytes(&w, pkt, len);
+	out->n = 1;
+	out->piece[0] = (struct frag_piece){ .off = out->link_len, .len = (uint32_t)len, .frag_off = 0,
+					     .data_len = F, .more = false };
+	out->used = wcur_off(&w);
+	return 0;
+}
+
+int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, struct frag_out *out)
+{
+	uint32_t d[FRAG_MAX_FRAGS];
+	uint32_t perm[FRAG_MAX_FRAGS];
+	uint32_t U, F, maxp, n = 0;
+	struct frag_in in = { 0 };
+	bool need;
+	size_t total;
+
+	out->err[0] = 0;
+	out->n = 0;
+	out->used = 0;
+	out->fragmented = false;
+	if (split_input(pkt, len, out, &in))
+		return -1;
+	U = in.U;
+	F = in.F;
+
+	maxp = plan->max_size ? plan->max_size : IP6_MAX_PACKET;
+	if (maxp > IP6_MAX_PACKET)
+		maxp = IP6_MAX_PACKET;
+	need = len > maxp || plan->min_frags > 1 || plan->trailing || (plan->first_size && plan->first_size < F);
+	if (!need && plan->atomic && len + FRAG_HDR_LEN > maxp)
+		need = true;	/* no room for an atomic header: cut for real */
+	if (!need && !plan->atomic)
+		return split_whole(pkt, len, out, F);
+	if (maxp < U + FRAG_HDR_LEN + 1)
+		return refuse(out, "maximum size %u leaves no room for data after %u octets of headers (%u unfragmentable + 8 Fragment header)",
+			      maxp, U + FRAG_HDR_LEN, U);
+	if (F == 0)
+		return refuse(out, "nothing to fragment: the packet has no fragmentable part");
+	if (need) {
+		if (plan_sizes(out, plan, F, U, maxp, in.chain, d, &n))
+			return -1;
+	} else {
+		d[0] = F;	/* atomic fragment (RFC 6946) */
+		n = 1;
+		if (plan->rfc7112 && in.chain > F)
+			return refuse(out, "packet does not hold its whole header chain (RFC 7112)");
+	}
+	if (verify_sizes(out, plan, d, n, F, U, maxp))
+		return -1;
+	total = (size_t)n * (out->link_len + U + FRAG_HDR_LEN) + F;
+	if (total > out->cap)
+		return refuse(out, "output buffer of %zu octets too small for %zu", out->cap, total);
+
+	split_order(plan, perm, n);
+	out->id = frag_next_id(plan);
+	out->fragmented = true;
+	out->n = n;
+	return split_write(out, &in, d, n, perm);
+}
+
+const uint8_t *frag_frame(const struct frag_out *out, unsigned i, size_t *len)
+{
+	struct cur c, f;
+	const struct frag_piece *p;
+
+	if (i >= out->n)
+		return NULL;
+	p = &out->piece[i];
+	cur_init(&c, out->buf, out->used);
+	if (p->off < out->link_len || !cur_window(&c, p->off - out->link_len, out->link_len + p->len, &f))
+		return NULL;
+	*len = out->link_len + p->len;
+	return cur_take(&f, *len);
 }

@@ -60,6 +60,10 @@ struct frag_piece {
 struct frag_out {
 	uint8_t *buf;		/* caller's buffer receiving the packets back to back */
 	size_t cap;		/* its size; frag_out_need() tells how much is enough */
+	/* Link header written in front of every packet (NULL/0: none): each
+	 * fragment then lies in buf as a whole frame, ready to send. */
+	const uint8_t *link;
+	uint32_t link_len;
 	unsigned n;		/* fragments produced (1 when no cutting was needed) */
 	bool fragmented;	/* false: piece[0] is the input unchanged (no Fragment header) */
 	uint32_t id;		/* Identification used (when fragmented) */
@@ -73,7 +77,8 @@ struct frag_out {
 /* A plan with no constraints: in order, random IDs, 65535 framing. */
 void frag_plan_init(struct frag_plan *plan);
 
-/* Buffer size that always suffices to cut this packet under any plan. */
+/* Buffer size that always suffices to cut this packet under any plan
+ * (add FRAG_MAX_FRAGS * link_len, or (len / 8 + 1) * link_len, for a link header). */
 size_t frag_out_need(const uint8_t *pkt, size_t len);
 
 /* Next Identification value according to the plan's policy. */
@@ -84,6 +89,10 @@ uint32_t frag_next_id(const struct frag_plan *plan);
  * Returns 0, or -1 with out->err saying why the plan or the input was refused
  * (nothing in out is then meaningful besides err). */
 int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, struct frag_out *out);
+
+/* Fragment i (emission order) as a frame: the link header and the packet;
+ * NULL when i is out of range. */
+const uint8_t *frag_frame(const struct frag_out *out, unsigned i, size_t *len);
 
 /* Names for option parsers and messages ("in", "reverse", "random"); -1 if unknown. */
 int frag_order_parse(const char *s);

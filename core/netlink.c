@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static char nl_msg[256];
+/* One message per thread: the send threads (core/txq) and the event loop
+ * may both ask the kernel something at the same time. */
+static _Thread_local char nl_msg[256];
 
 const char *nl_error(void) { return nl_msg; }
 
@@ -57,6 +59,17 @@ int nl_nexthop6(const uint8_t dst[16], int *ifindex, uint8_t nh_addr[16], uint8_
 	(void)dst; (void)nh_addr; (void)mac; (void)timeout_ms;
 	return nl_link_get(NULL, *ifindex, NULL);
 }
+int nl_notify_open(void) { return nl_link_get(NULL, 0, NULL); }
+int nl_notify_read(int fd, nl_notify_cb cb, void *ctx) { (void)fd; (void)cb; (void)ctx; return 0; }
+int nl_notify_parse(const uint8_t *buf, size_t n, nl_notify_cb cb, void *ctx)
+{
+	(void)buf; (void)n; (void)cb; (void)ctx;
+	return 0;
+}
+void nl_solicit6(const uint8_t nh[16], int ifindex, const char *ifname)
+{
+	(void)nh; (void)ifindex; (void)ifname;
+}
 
 #else
 
@@ -97,7 +110,7 @@ static uint32_t nl_seq;
 static void req_init(struct nl_req *r, uint16_t type, uint16_t flags)
 {
 	wcur_init(&r->w, r->buf, sizeof(r->buf));
-	r->seq = ++nl_seq;
+	r->seq = __atomic_add_fetch(&nl_seq, 1, __ATOMIC_RELAXED);
 	wcur_h32(&r->w, 0);		/* nlmsg_len, set by req_len() */
 	wcur_h16(&r->w, type);
 	wcur_h16(&r->w, flags);
@@ -202,7 +215,8 @@ static int nl_parse(const uint8_t *buf, size_t n, uint32_t seq_want, nl_cb cb, v
  * the ACK.  Returns 0, a negative errno from the kernel, or cb's error. */
 static int nl_talk(struct nl_req *r, nl_cb cb, void *ctx)
 {
-	static uint8_t rx[NL_RXBUF];
+	/* Per thread, like nl_msg: each caller has its own socket anyway. */
+	static _Thread_local uint8_t rx[NL_RXBUF];
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct timeval tmo = { .tv_sec = 2 };
 	size_t len = req_len(r);
@@ -516,26 +530,16 @@ int nl_route6(const uint8_t dst[16], int *ifindex, bool *has_gw, uint8_t gw[16],
 
 /* ---- neighbours ---- */
 
-struct neigh_ctx {
-	int ifindex;
-	const uint8_t *addr;
-	bool found, has_mac;
-	uint16_t state;
-	uint8_t mac[6];
-};
-
-static int neigh_cb(void *ctx, uint16_t type, struct cur *c)
+/* One RTM_NEWNEIGH/RTM_DELNEIGH body: 1 when it is an IPv6 entry with an
+ * address, 0 when it is something else, -EBADMSG when malformed. */
+static int neigh_read(uint16_t type, struct cur *c, struct nl_neigh *n)
 {
-	struct neigh_ctx *nc = ctx;
 	uint8_t family, pad1, nflags, ntype;
 	uint16_t pad2, state, at;
 	uint32_t index;
-	uint8_t dst[16], mac[6];
-	bool dst_ok = false, mac_ok = false;
+	bool dst_ok = false;
 	struct cur v;
 
-	if (type != RTM_NEWNEIGH)
-		return 0;
 	cur_u8(c, &family);
 	cur_u8(c, &pad1);
 	cur_h16(c, &pad2);
@@ -545,56 +549,89 @@ static int neigh_cb(void *ctx, uint16_t type, struct cur *c)
 	cur_u8(c, &ntype);
 	if (c->trunc)
 		return nl_fail(EBADMSG, "malformed netlink neighbour message");
-	if (family != AF_INET6 || (int)index != nc->ifindex)
+	if (family != AF_INET6)
 		return 0;
+	memset(n, 0, sizeof(*n));
+	n->ifindex = (int)index;
+	n->state = state;
+	n->deleted = type == RTM_DELNEIGH;
 	while (attr_next(c, &at, &v)) {
 		if (at == NDA_DST && cur_left(&v) == 16)
-			dst_ok = cur_copy(&v, dst, 16);
+			dst_ok = cur_copy(&v, n->addr, 16);
 		else if (at == NDA_LLADDR && cur_left(&v) == 6)
-			mac_ok = cur_copy(&v, mac, 6);
+			n->has_mac = cur_copy(&v, n->mac, 6);
 	}
-	if (!dst_ok || memcmp(dst, nc->addr, 16))
+	return dst_ok ? 1 : 0;
+}
+
+struct neigh_ctx {
+	int ifindex;
+	const uint8_t *addr;
+	bool found;
+	struct nl_neigh n;
+};
+
+static int neigh_cb(void *ctx, uint16_t type, struct cur *c)
+{
+	struct neigh_ctx *nc = ctx;
+	struct nl_neigh n;
+	int rc;
+
+	if (type != RTM_NEWNEIGH)
+		return 0;
+	rc = neigh_read(type, c, &n);
+	if (rc <= 0)
+		return rc;
+	if (n.ifindex != nc->ifindex || memcmp(n.addr, nc->addr, 16))
 		return 0;
 	nc->found = true;
-	nc->state = state;
-	nc->has_mac = mac_ok;
-	if (mac_ok)
-		memcpy(nc->mac, mac, 6);
+	nc->n = n;
 	return 0;
+}
+
+/* RTM_GETNEIGH for one address (the kernel's neigh_get, Linux 4.20+): one
+ * entry instead of a dump of the whole table.  Older kernels refuse the
+ * request (EINVAL/EOPNOTSUPP): the caller then dumps. */
+static int neigh_get_one(struct neigh_ctx *nc, uint16_t flags)
+{
+	struct nl_req r;
+
+	req_init(&r, RTM_GETNEIGH, flags);
+	wcur_u8(&r.w, AF_INET6);
+	wcur_zero(&r.w, 3);
+	wcur_h32(&r.w, (uint32_t)nc->ifindex);
+	wcur_h16(&r.w, 0);
+	wcur_u8(&r.w, 0);
+	wcur_u8(&r.w, 0);
+	if (!(flags & NLM_F_DUMP))
+		req_attr(&r, NDA_DST, nc->addr, 16);
+	return nl_talk(&r, neigh_cb, nc);
 }
 
 int nl_neigh6(int ifindex, const uint8_t addr[16], uint16_t *state, uint8_t mac[6])
 {
 	struct neigh_ctx nc = { .ifindex = ifindex, .addr = addr };
 	char text[INET6_ADDRSTRLEN];
-	struct nl_req r;
 	int rc;
 
-	req_init(&r, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP);
-	wcur_u8(&r.w, AF_INET6);
-	wcur_zero(&r.w, 3);
-	wcur_h32(&r.w, (uint32_t)ifindex);
-	wcur_h16(&r.w, 0);
-	wcur_u8(&r.w, 0);
-	wcur_u8(&r.w, 0);
-	rc = nl_talk(&r, neigh_cb, &nc);
+	rc = neigh_get_one(&nc, NLM_F_REQUEST);
+	if (rc == -EINVAL || rc == -EOPNOTSUPP)
+		rc = neigh_get_one(&nc, NLM_F_REQUEST | NLM_F_DUMP);
 	ip6_text(addr, text);
+	if (rc == -ENOENT || (rc == 0 && !nc.found))
+		return nl_fail(ENOENT, "no neighbour entry for %s", text);
 	if (rc < 0)
 		return nl_fail(-rc, "neighbour %s: %s", text, nl_msg);
-	if (!nc.found)
-		return nl_fail(ENOENT, "no neighbour entry for %s", text);
-	*state = nc.state;
-	if (nc.has_mac)
-		memcpy(mac, nc.mac, 6);
+	*state = nc.n.state;
+	if (nc.n.has_mac)
+		memcpy(mac, nc.n.mac, 6);
 	else
 		memset(mac, 0, 6);
 	nl_msg[0] = 0;
 	return 0;
 }
 
-/* A zero-length datagram to the discard port (RFC 863) makes the kernel
- * queue it and send a Neighbor Solicitation for the next hop. */
-static void solicit(const uint8_t nh[16], const struct nl_link *l)
+void nl_solicit6(const uint8_t nh[16], int ifindex, const char *ifname)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -603,13 +640,121 @@ static void solicit(const uint8_t nh[16], const struct nl_link *l)
 		return;
 	memcpy(&sin6.sin6_addr, nh, 16);
 	if (nh[0] == 0xfe && (nh[1] & 0xc0) == 0x80)
-		sin6.sin6_scope_id = (uint32_t)l->ifindex;
+		sin6.sin6_scope_id = (uint32_t)ifindex;
 	/* Pin the interface: the route we resolved may not be the one a plain
 	 * send would pick (e.g. a caller-chosen oif).  Needs privilege; fine if
 	 * it fails. */
-	setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, l->name, (socklen_t)strlen(l->name));
+	if (ifname)
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname));
 	sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&sin6, sizeof(sin6));
 	close(fd);
+}
+
+/* A zero-length datagram to the discard port (RFC 863) makes the kernel
+ * queue it and send a Neighbor Solicitation for the next hop. */
+static void solicit(const uint8_t nh[16], const struct nl_link *l)
+{
+	nl_solicit6(nh, l->ifindex, l->name);
+}
+
+/* ---- notifications ---- */
+
+int nl_notify_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_NEIGH | RTMGRP_IPV6_ROUTE };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	int rcvbuf = 1 << 20;
+
+	if (fd < 0)
+		return nl_fail(errno, "cannot open netlink socket: %s", strerror(errno));
+	/* Room for bursts (a neighbour table flush); an overflow is reported
+	 * as NL_EV_OVERFLOW and the caller starts afresh. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return nl_fail(e, "netlink subscription: %s", strerror(e));
+	}
+	nl_msg[0] = 0;
+	return fd;
+}
+
+struct notify_ctx {
+	nl_notify_cb cb;
+	void *ctx;
+	int n;
+};
+
+static int notify_msg(void *ctx, uint16_t type, struct cur *c)
+{
+	struct notify_ctx *nc = ctx;
+	struct nl_neigh n;
+	int rc;
+
+	if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
+		uint8_t family;
+
+		if (!cur_u8(c, &family))
+			return nl_fail(EBADMSG, "malformed netlink route message");
+		if (family == AF_INET6) {
+			nc->cb(nc->ctx, NL_EV_ROUTE, NULL);
+			nc->n++;
+		}
+		return 0;
+	}
+	if (type != RTM_NEWNEIGH && type != RTM_DELNEIGH)
+		return 0;
+	rc = neigh_read(type, c, &n);
+	if (rc <= 0)
+		return rc;
+	nc->cb(nc->ctx, NL_EV_NEIGH, &n);
+	nc->n++;
+	return 0;
+}
+
+/* Multicast messages carry sequence number 0; a malformed message ends
+ * the datagram (the rest cannot be framed) but not the socket. */
+int nl_notify_parse(const uint8_t *buf, size_t n, nl_notify_cb cb, void *ctx)
+{
+	struct notify_ctx nc = { cb, ctx, 0 };
+	bool done = false;
+	int rc = nl_parse(buf, n, 0, notify_msg, &nc, &done);
+
+	return rc < 0 ? rc : nc.n;
+}
+
+int nl_notify_read(int fd, nl_notify_cb cb, void *ctx)
+{
+	static _Thread_local uint8_t rx[NL_RXBUF];
+	int total = 0;
+
+	for (;;) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(fd, rx, sizeof(rx), MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&from, &flen);
+		int rc;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return total;
+			if (errno == ENOBUFS) {	/* the kernel dropped some: resync */
+				cb(ctx, NL_EV_OVERFLOW, NULL);
+				total++;
+				continue;
+			}
+			return nl_fail(errno, "netlink receive: %s", strerror(errno));
+		}
+		if (from.nl_pid != 0 || (size_t)n > sizeof(rx))
+			continue;	/* not the kernel, or cut: ignore */
+		rc = nl_notify_parse(rx, (size_t)n, cb, ctx);
+		if (rc > 0)
+			total += rc;
+	}
 }
 
 int nl_nexthop6(const uint8_t dst[16], int *ifindex, uint8_t nh_addr[16], uint8_t mac[6],

@@ -38,8 +38,8 @@ enum {
 	NL_NUD_NOARP = 0x40, NL_NUD_PERMANENT = 0x80,
 };
 
-/* Message of the last failed call (static buffer, "" after success).
- * Not thread-safe: the module keeps one message and one receive buffer. */
+/* Message of the last failed call ("" after success).  The message and the
+ * receive buffer are per thread: calls from several threads are safe. */
 const char *nl_error(void);
 
 /* Interface by name (ifindex 0) or by index (name NULL). */
@@ -76,5 +76,38 @@ int nl_neigh6(int ifindex, const uint8_t addr[16], uint16_t *state, uint8_t mac[
  * address), -EOPNOTSUPP (interface without link-layer addresses). */
 int nl_nexthop6(const uint8_t dst[16], int *ifindex, uint8_t nh_addr[16], uint8_t mac[6],
 		unsigned timeout_ms);
+
+/* ---- notifications (rtnetlink multicast groups) ----
+ * An event loop keeps one socket subscribed to neighbour and IPv6 route
+ * changes (RTNLGRP_NEIGH, RTNLGRP_IPV6_ROUTE) and reads it when it is
+ * readable; nothing here ever waits. */
+
+struct nl_neigh {
+	int ifindex;
+	uint8_t addr[16];
+	uint16_t state;		/* NL_NUD_* */
+	bool has_mac, deleted;	/* deleted: RTM_DELNEIGH */
+	uint8_t mac[6];
+};
+
+enum nl_event { NL_EV_NEIGH, NL_EV_ROUTE, NL_EV_OVERFLOW };
+
+/* ev NL_EV_NEIGH: n is an IPv6 neighbour change; NL_EV_ROUTE: some IPv6
+ * route changed (n NULL); NL_EV_OVERFLOW: the kernel dropped notifications
+ * (the socket's buffer was full): anything learnt may be stale. */
+typedef void (*nl_notify_cb)(void *ctx, enum nl_event ev, const struct nl_neigh *n);
+
+/* A non-blocking socket subscribed to the groups; fd or -errno. */
+int nl_notify_open(void);
+/* Read every pending notification (never blocks); returns how many
+ * messages were handed to cb, or -errno (other than EAGAIN). */
+int nl_notify_read(int fd, nl_notify_cb cb, void *ctx);
+/* Parse one datagram of notifications (exposed for tests and fuzzing). */
+int nl_notify_parse(const uint8_t *buf, size_t n, nl_notify_cb cb, void *ctx);
+
+/* Make the kernel resolve nh on ifindex (ifname for SO_BINDTODEVICE, may be
+ * NULL): a zero-length UDP datagram to its discard port, sent without
+ * waiting (RFC 4861 §7.2 solicitation by the kernel). */
+void nl_solicit6(const uint8_t nh[16], int ifindex, const char *ifname);
 
 #endif

@@ -204,9 +204,95 @@ static void test_neigh(void)
 
 	CHECK_EQ(parse_copy(buf, n, neigh_cb, &nc, &done), 0);
 	CHECK(nc.found);
-	CHECK(nc.has_mac);
-	CHECK_EQ(nc.state, NL_NUD_STALE);
-	CHECK_MEM(nc.mac, mac6, 6);
+	CHECK(nc.n.has_mac);
+	CHECK_EQ(nc.n.state, NL_NUD_STALE);
+	CHECK_MEM(nc.n.mac, mac6, 6);
+}
+
+/* Notifications: sequence 0, neighbour and route changes, several per
+ * datagram. */
+struct seen {
+	int neigh, route, deleted, overflow;
+	struct nl_neigh last;
+};
+
+static void on_note(void *ctx, enum nl_event ev, const struct nl_neigh *n)
+{
+	struct seen *s = ctx;
+
+	if (ev == NL_EV_NEIGH) {
+		s->neigh++;
+		s->deleted += n->deleted;
+		s->last = *n;
+	} else if (ev == NL_EV_ROUTE) {
+		s->route++;
+	} else {
+		s->overflow++;
+	}
+}
+
+static size_t notify_batch(uint8_t *buf, size_t cap)
+{
+	struct wcur w;
+	size_t m;
+
+	wcur_init(&w, buf, cap);
+	m = msg_begin(&w, RTM_NEWNEIGH, 0);
+	wcur_u8(&w, AF_INET6); wcur_u8(&w, 0); put16(&w, 0);
+	put32(&w, 9); put16(&w, NL_NUD_REACHABLE); wcur_u8(&w, 0); wcur_u8(&w, 1);
+	attr(&w, NDA_DST, addr6, 16);
+	attr(&w, NDA_LLADDR, mac6, 6);
+	msg_end(&w, m);
+	m = msg_begin(&w, RTM_NEWNEIGH, 0);	/* IPv4: ignored */
+	wcur_u8(&w, AF_INET); wcur_u8(&w, 0); put16(&w, 0);
+	put32(&w, 9); put16(&w, NL_NUD_REACHABLE); wcur_u8(&w, 0); wcur_u8(&w, 1);
+	attr(&w, NDA_DST, addr6, 4);
+	msg_end(&w, m);
+	m = msg_begin(&w, RTM_NEWROUTE, 0);
+	wcur_u8(&w, AF_INET6); wcur_zero(&w, 7); put32(&w, 0);
+	msg_end(&w, m);
+	m = msg_begin(&w, RTM_DELNEIGH, 0);
+	wcur_u8(&w, AF_INET6); wcur_u8(&w, 0); put16(&w, 0);
+	put32(&w, 9); put16(&w, NL_NUD_FAILED); wcur_u8(&w, 0); wcur_u8(&w, 1);
+	attr(&w, NDA_DST, addr6, 16);
+	msg_end(&w, m);
+	return wcur_off(&w);
+}
+
+static void test_notify(void)
+{
+	uint8_t buf[512];
+	size_t n = notify_batch(buf, sizeof(buf));
+	struct seen s = { 0 };
+	uint8_t *copy = malloc(n);
+
+	memcpy(copy, buf, n);
+	CHECK_EQ(nl_notify_parse(copy, n, on_note, &s), 3);
+	CHECK_EQ(s.neigh, 2);
+	CHECK_EQ(s.route, 1);
+	CHECK_EQ(s.deleted, 1);
+	CHECK(s.last.deleted);
+	CHECK(!s.last.has_mac);
+	CHECK_MEM(s.last.addr, addr6, 16);
+	CHECK_EQ(s.last.ifindex, 9);
+	/* Every cut and random corruption: no crash, no over-read. */
+	for (size_t cut = 0; cut <= n; cut++) {
+		unsigned seed = (unsigned)cut * 7919u + 1;
+
+		for (int iter = 0; iter < 100; iter++) {
+			uint8_t *mut = malloc(cut ? cut : 1);
+			struct seen z = { 0 };
+
+			memcpy(mut, buf, cut);
+			for (int f = 0; cut && iter && f < 1 + iter % 4; f++) {
+				seed = seed * 1103515245 + 12345;
+				mut[(seed >> 8) % cut] = (uint8_t)(seed >> 20);
+			}
+			CHECK(nl_notify_parse(mut, cut, on_note, &z) <= 4);
+			free(mut);
+		}
+	}
+	free(copy);
 }
 
 static void test_errors_and_stale(void)
@@ -284,6 +370,7 @@ int main(void)
 	RUN(test_addr);
 	RUN(test_route);
 	RUN(test_neigh);
+	RUN(test_notify);
 	RUN(test_errors_and_stale);
 	RUN(test_truncation_and_fuzz);
 	return t_done();
