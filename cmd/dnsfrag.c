@@ -30,10 +30,12 @@
 
 #define MAX_ALLOW	64
 #define PKT_MAX		(40 + 8 + DNS_UDP_MAX)
-#define FRAGBUF_MAX	(PKT_MAX + FRAG_MAX_FRAGS * (40 + FRAG_HDR_LEN))
+/* Fragments are cut behind their link header (core/frag link_len). */
+#define FRAGBUF_MAX	(PKT_MAX + FRAG_MAX_FRAGS * (BUILD_ETH_LEN + 40 + FRAG_HDR_LEN))
 #define RL_SLOTS	4096
 #define RX_BATCH	16	/* datagrams read per wake-up before looking at the rest */
 #define TAG_LISTEN	(~(uint64_t)0)
+#define TAG_NEXTHOP	(~(uint64_t)1)
 
 static const char usage_text[] =
 	"Usage: v6kit dnsfrag -i IFACE [-l ADDR] [-p PORT] (--backend HOST[:PORT] | --builtin SIZE)\n"
@@ -196,7 +198,7 @@ static struct {
 	/* counters */
 	uint64_t datagrams, queries, answered, servfail, refused, rate_limited, dropped,
 		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
-		 fragments_sent, inflight_full, done;
+		 inflight_full, done;
 } D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
 	.max_inflight = 4096, .ep = -1, .lfd = -1 };
 
@@ -417,6 +419,7 @@ struct qlog {
 	uint64_t wall;
 	const char *error;	/* the response could not be sent: counted as dropped */
 	const char *note;	/* why the back end failed, the SERVFAIL went out */
+	bool held;		/* the fragments wait for the next hop to resolve */
 };
 
 static void put_query(const struct qlog *l)
@@ -455,18 +458,20 @@ static void put_query(const struct qlog *l)
 	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
 	if (l->error || l->note)
 		em_str(EM_ANY, "error", " (%s)", l->error ? l->error : l->note);
+	else if (l->held)
+		em_str(EM_ANY, "note", " (%s)", "held until the next hop resolves");
 	em_end();
 }
 
 static void put_counters(const char *type)
 {
-	uint64_t sent = 0, failed = 0;
+	struct fragtx_stats ts = { 0 };
 
 	if (D.tx)
-		fragtx_counters(D.tx, &sent, &failed);
+		fragtx_stats(D.tx, &ts);
 	em_begin(type);
 	em_text("%s: ", type);
-	em_u64(EM_ANY, "packets", "%llu packets, ", D.datagrams + sent);
+	em_u64(EM_ANY, "packets", "%llu packets, ", D.datagrams + ts.sent);
 	em_u64(EM_ANY, "queries", "%llu queries: ", D.queries);
 	em_u64(EM_ANY, "answered", "%llu answered, ", D.answered);
 	em_u64(EM_ANY, "servfail", "%llu servfail, ", D.servfail);
@@ -478,7 +483,19 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "backend_errors", "%llu back-end errors, ", D.backend_errors);
 	em_u64(EM_ANY, "backend_mismatched", "%llu mismatched replies, ", D.backend_mismatch);
 	em_u64(EM_ANY, "send_errors", "%llu send errors, ", D.send_errors);
-	em_u64(EM_ANY, "fragments_sent", "%llu fragments sent, ", D.fragments_sent);
+	em_u64(EM_ANY, "fragments_sent", "%llu fragments sent, ", ts.sent);
+	em_u64(EM_ANY, "sent", "%llu frames sent, ", ts.sent);
+	em_u64(EM_ANY, "failed", "%llu failed ", ts.failed);
+	em_obj_begin(EM_ANY, "nexthop_dropped", "(no next hop: ");
+	for (unsigned i = 0; i < NH_DROP_N; i++) {
+		char fmt[48];
+
+		snprintf(fmt, sizeof(fmt), "%s%%llu %s", i ? ", " : "", nh_drop_name((enum nh_drop)i));
+		em_u64(EM_ANY, nh_drop_name((enum nh_drop)i), fmt, ts.dropped[i]);
+	}
+	em_obj_end(EM_ANY, "), ");
+	em_u64(EM_ANY, "held", "%llu held for a next hop, ", ts.held);
+	em_u64(EM_ANY, "send_retries", "%llu send retries, ", ts.retries);
 	em_u64(EM_ANY, "inflight", "%llu in flight ", D.inflight);
 	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
 	em_u64(EM_ANY, "inflight_full", "%llu dropped with --max-inflight reached, ", D.inflight_full);
@@ -530,6 +547,7 @@ static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t
 	uint32_t F = 8 + (uint32_t)len;
 	unsigned sent = 0;
 	size_t plen;
+	int rc;
 
 	l->size = len;
 	plen = build_udp6(D.pkt, PKT_MAX, local, l->client->sin6_addr.s6_addr, D.port,
@@ -551,18 +569,20 @@ static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t
 	}
 	D.fo->buf = D.fragbuf;
 	D.fo->cap = FRAGBUF_MAX;
-	if (fragtx_send(D.tx, D.pkt, plen, &plan, D.fo, &sent) < 0) {
+	rc = fragtx_send(D.tx, D.pkt, plen, &plan, D.fo, &sent);
+	if (rc < 0) {
 		l->error = fragtx_error(D.tx);
-		D.fragments_sent += sent;
 		if (sent) {
 			l->fo = D.fo;
 			l->sent = sent;
 		}
 		goto fail;
 	}
-	D.fragments_sent += sent;
 	l->fo = D.fo;
-	l->sent = sent;
+	/* Held: they leave when the next hop resolves, or are dropped and
+	 * counted (summary: held, nexthop_dropped). */
+	l->held = rc == 1;
+	l->sent = l->held ? D.fo->n : sent;
 	return;
 fail:
 	D.send_errors++;
@@ -997,6 +1017,13 @@ static void setup(void)
 	if (!D.tx)
 		die(code, "%s", err);
 	mtu = fragtx_mtu(D.tx);
+	/* Next hops resolve in the event loop, never inline (core/nexthop). */
+	if (fragtx_fd(D.tx) >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_NEXTHOP };
+
+		if (epoll_ctl(D.ep, EPOLL_CTL_ADD, fragtx_fd(D.tx), &ev) < 0)
+			die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
+	}
 	if (mtu && D.frag_size > mtu)
 		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
 	open_listener();
@@ -1078,6 +1105,8 @@ int dnsfrag_main(int argc, char **argv)
 
 		if (D.oldest)
 			wake = D.oldest->deadline;
+		if (fragtx_deadline(D.tx) < wake)
+			wake = fragtx_deadline(D.tx);
 		if (stop_at && stop_at < wake)
 			wake = stop_at;
 		timeout_ms = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now + 999) / 1000);
@@ -1087,11 +1116,15 @@ int dnsfrag_main(int argc, char **argv)
 		for (int i = 0; i < n && !sig_stop; i++) {
 			if (evs[i].data.u64 == TAG_LISTEN)
 				listener_readable();
+			else if (evs[i].data.u64 == TAG_NEXTHOP)
+				fragtx_service(D.tx, now_mono_us());
 			else
 				backend_readable(evs[i].data.ptr);
 		}
 		now = now_mono_us();
 		expire_pending(now);
+		if (fragtx_deadline(D.tx) <= now)
+			fragtx_service(D.tx, now);
 		if (stop_at && now >= stop_at)
 			sig_stop = 1;
 		if (sig_hup) {

@@ -19,6 +19,7 @@
 #include "fragtx.h"
 #include "hostprep.h"
 #include "netlink.h"
+#include "nexthop.h"
 #include "pio.h"
 #include "priv.h"
 #include "tcpfront.h"
@@ -118,6 +119,8 @@ static struct {
 	struct pio_tx *tx_client, *tx_backend;
 	struct txq *q_client, *q_backend;	/* --tx link: each leg's sends on a thread */
 	struct fragtx *raw;		/* --tx raw: both legs */
+	struct nh_cache *nh;		/* --tx link: the back end's next hop, kept current */
+	uint64_t mac_changes, mismatch_seen;
 	struct pio_dump *dump;
 	uint64_t ended, t_start_mono;
 	bool capture_failed;
@@ -203,6 +206,18 @@ static void emit_counters(const char *type)
 		em_u64(EM_ANY, tf_drop_name((enum tf_drop)d), fmt, n);
 	}
 	em_obj_end(EM_ANY, "}");
+	{
+		uint64_t qf = txq_failed(H.q_client, NULL) +
+			      (H.q_backend != H.q_client ? txq_failed(H.q_backend, NULL) : 0);
+		uint64_t out = c->to_client + c->to_backend;
+
+		/* Frames, each counted once: handed to the link, or refused
+		 * (by the link at once, or by a send thread later). */
+		em_u64(EM_ANY, "sent", " sent %llu", out > qf ? out - qf : 0);
+		em_u64(EM_ANY, "failed", " failed %llu", c->dropped[TF_DROP_SEND_FAILED] + qf);
+	}
+	em_u64(EM_ANY, "backend_mac_changes", " backend_mac_changes %llu", H.mac_changes);
+	em_u64(EM_ANY, "backend_mac_mismatch", " backend_mac_mismatch %llu", c->backend_mac_mismatch);
 	if (H.in_client && pio_stats(H.in_client, &rx, &kdrop) == 0)
 		in_drop += kdrop;
 	if (H.in_backend && H.in_backend != H.in_client && pio_stats(H.in_backend, &rx, &kdrop) == 0)
@@ -565,6 +580,40 @@ static void open_io(void)
 		H.dump = pio_dump_open(H.wfile, 1, PIO_SNAPLEN, 0);
 }
 
+/* The back end's next hop changed its MAC (a neighbour notification):
+ * frames to it follow at once. */
+static void backend_mac_changed(void *ctx, const uint8_t dst[16], const uint8_t mac[6])
+{
+	char a[46];
+
+	(void)ctx;
+	if (!memcmp(H.cfg.backend_nh_mac, mac, 6))
+		return;
+	H.mac_changes++;
+	memcpy(H.cfg.backend_nh_mac, mac, 6);
+	if (H.tf)
+		tf_set_backend_mac(H.tf, mac);
+	debugmsg("back end %s: next hop now %02x:%02x:%02x:%02x:%02x:%02x", fmt_ip6(dst, a),
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* --tx link on Ethernet: follow the back end's neighbour entry (issue 17:
+ * a back end whose MAC changes, an entry that expires). */
+static void watch_backend(void)
+{
+	struct nh_cfg nc = { .ifname = H.backend_if, .on_change = backend_mac_changed };
+	char err[256];
+
+	if (H.tx_raw || H.cfg.backend_csum_partial)
+		return;
+	nc.ifindex = nl_ifindex(H.backend_if);
+	if (nc.ifindex <= 0 || !(H.nh = nh_open(&nc, err, sizeof(err)))) {
+		warnmsg("back end's neighbour entry not followed: %s", nc.ifindex <= 0 ? nl_error() : err);
+		return;
+	}
+	nh_watch(H.nh, H.cfg.backend);
+}
+
 /* --tx link: each leg's frames go out from a thread of their own (one
  * thread when both legs share the interface, keeping their order).  On a
  * veth the receiving peer's whole input path runs inside our send calls;
@@ -608,10 +657,23 @@ static void drain(struct pio_in *in, enum tf_leg leg)
 	}
 }
 
+/* The back end's frames come from another MAC than the one ours go to:
+ * have the kernel verify its entry (at most once a second, nh_refresh). */
+static void check_backend_mac(uint64_t now)
+{
+	uint64_t seen = tf_counters(H.tf)->backend_mac_mismatch;
+
+	if (H.nh && seen != H.mismatch_seen) {
+		H.mismatch_seen = seen;
+		nh_refresh(H.nh, H.cfg.backend, now);
+	}
+}
+
 static void run(void)
 {
-	struct pollfd pfd[2] = { { .fd = pio_fd(H.in_client), .events = POLLIN },
-				 { .fd = pio_fd(H.in_backend), .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = pio_fd(H.in_client), .events = POLLIN },
+				 { .fd = pio_fd(H.in_backend), .events = POLLIN },
+				 { .fd = H.nh ? nh_fd(H.nh) : -1, .events = POLLIN } };
 	uint64_t deadline = H.run_timeout > 0 ? H.t_start_mono + (uint64_t)(H.run_timeout * 1e6) : 0;
 	uint64_t next_expire = now_mono_us() + 1000000;
 
@@ -619,13 +681,16 @@ static void run(void)
 		uint64_t now;
 		int timeout = 200;
 
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			die(EXIT_RESOURCE, "poll: %s", strerror(errno));
 		/* Drain both legs every time: the immediate-mode ring may hold
 		 * frames whose wake-up was consumed already. */
 		drain(H.in_client, TF_LEG_CLIENT);
 		drain(H.in_backend, TF_LEG_BACKEND);
 		now = now_mono_us();
+		if (H.nh && (pfd[2].revents & POLLIN))
+			nh_service(H.nh, now);
+		check_backend_mac(now);
 		if (now >= next_expire) {
 			tf_expire(H.tf, now);
 			next_expire = now + 1000000;
@@ -653,6 +718,7 @@ int httpfrag_main(int argc, char **argv)
 	resolve_legs();
 	prepare_host();
 	open_io();
+	watch_backend();
 	H.cfg.send = send_cb;
 	H.cfg.on_binding = on_binding;
 	H.tf = tf_new(&H.cfg, err);
@@ -704,6 +770,7 @@ int httpfrag_main(int argc, char **argv)
 		pio_tx_close(H.tx_backend);
 	pio_tx_close(H.tx_client);
 	fragtx_close(H.raw);
+	nh_close(H.nh);
 	if (H.dump && pio_dump_close(H.dump) < 0)
 		warnmsg("-w %s: write failed", H.wfile);
 	tf_free(H.tf);

@@ -17,30 +17,23 @@
 #include "build.h"
 #include "cursor.h"
 #include "netlink.h"
-#include "pio.h"
+#include "nexthop.h"
+#include "txfast.h"
 #include "util.h"
 
-#define NH_CACHE	1024	/* direct-mapped next-hop cache slots */
-#define NH_NEG_US	1000000	/* a failed resolution is remembered this long */
 #define FRAME_MAX	(BUILD_ETH_LEN + 65535 + 40)
-
-struct nh_entry {
-	uint8_t dst[16];
-	uint8_t mac[6];
-	bool used, ok;
-	uint64_t expires;	/* monotonic µs */
-};
 
 struct fragtx {
 	struct fragtx_cfg cfg;
-	struct pio_tx *tx;	/* link */
+	struct txfast *fx;	/* link: the batch sender */
+	struct nh_cache *nh;	/* link without a fixed MAC: next hops */
 	int raw_fd;		/* raw */
 	int ifindex;
 	uint8_t ifmac[6];
 	uint32_t mtu;
-	uint32_t hash_key;
-	uint64_t sent, failed;
-	struct nh_entry cache[NH_CACHE];
+	uint64_t raw_sent, raw_failed;
+	uint8_t eth[BUILD_ETH_LEN];	/* link header of the frames being cut */
+	enum nh_drop why;		/* of the last next hop that failed */
 	uint8_t frame[FRAME_MAX];
 	char err[FRAGTX_ERRLEN];
 };
@@ -61,20 +54,16 @@ static struct fragtx *open_fail(struct fragtx *t, char err[FRAGTX_ERRLEN], int *
 	return NULL;
 }
 
+static int held_send(void *ctx, const uint8_t *frame, size_t len);
+
 struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN], int *exit_code)
 {
 	struct fragtx *t = xcalloc(1, sizeof(*t));
-	char perr[PIO_ERRLEN];
-	int rc;
+	char ferr[256];
+	int rc = EXIT_RESOURCE;
 
 	t->cfg = *cfg;
 	t->raw_fd = -1;
-	if (!t->cfg.resolve_ms)
-		t->cfg.resolve_ms = 1000;
-	if (!t->cfg.cache_ms)
-		t->cfg.cache_ms = 10000;
-	v6_random(&t->hash_key, sizeof(t->hash_key));
-
 	if (cfg->ifname) {
 		struct nl_link link;
 
@@ -93,9 +82,21 @@ struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN]
 	if (cfg->mode == FRAGTX_LINK) {
 		if (!cfg->ifname)
 			return open_fail(t, err, exit_code, EXIT_USAGE, "link transmission needs an interface (-i)");
-		t->tx = pio_try_tx_open(cfg->ifname, cfg->use_pcap ? PIO_TX_PCAP : PIO_TX_PACKET, perr, &rc);
-		if (!t->tx)
-			return open_fail(t, err, exit_code, rc, "%s", perr);
+		/* The qdisc stays in the path: captures on the interface see
+		 * what was sent, as with any other program. */
+		t->fx = txfast_open(cfg->ifname, cfg->use_pcap ? TXF_PCAP : TXF_MMSG, TXF_NO_BYPASS,
+				    ferr, sizeof(ferr), &rc);
+		if (!t->fx)
+			return open_fail(t, err, exit_code, rc, "%s", ferr);
+		if (!cfg->fixed_mac) {
+			struct nh_cfg nc = { .ifindex = t->ifindex, .ifname = cfg->ifname,
+					     .resolve_ms = cfg->resolve_ms, .cache_ms = cfg->cache_ms,
+					     .send = held_send, .ctx = t };
+
+			t->nh = nh_open(&nc, ferr, sizeof(ferr));
+			if (!t->nh)
+				return open_fail(t, err, exit_code, EXIT_RESOURCE, "next-hop cache: %s", ferr);
+		}
 		return t;
 	}
 
@@ -128,16 +129,64 @@ const char *fragtx_error(const struct fragtx *t)
 
 void fragtx_counters(const struct fragtx *t, uint64_t *sent, uint64_t *failed)
 {
-	*sent = t->sent;
-	*failed = t->failed;
+	struct fragtx_stats s;
+
+	fragtx_stats(t, &s);
+	*sent = s.sent;
+	*failed = s.failed;
+}
+
+void fragtx_stats(const struct fragtx *t, struct fragtx_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->sent = t->raw_sent;
+	s->failed = t->raw_failed;
+	if (t->fx) {
+		struct txfast_stats fs;
+
+		txfast_stats(t->fx, &fs);
+		s->sent += fs.sent;
+		s->failed += fs.failed;
+		s->retries = fs.retries;
+	}
+	if (t->nh) {
+		struct nh_stats ns;
+
+		nh_stats(t->nh, &ns);
+		s->held = ns.held;
+		s->resolved = ns.resolved;
+		for (unsigned i = 0; i < NH_DROP_N; i++) {
+			s->dropped[i] = ns.dropped[i];
+			s->failed += ns.dropped[i];
+		}
+	}
+}
+
+int fragtx_fd(const struct fragtx *t)
+{
+	return t->nh ? nh_fd(t->nh) : -1;
+}
+
+uint64_t fragtx_deadline(const struct fragtx *t)
+{
+	return t->nh ? nh_deadline(t->nh) : UINT64_MAX;
+}
+
+void fragtx_service(struct fragtx *t, uint64_t now_us)
+{
+	if (t->nh) {
+		nh_service(t->nh, now_us);
+		txfast_flush(t->fx);
+	}
 }
 
 void fragtx_close(struct fragtx *t)
 {
 	if (!t)
 		return;
-	if (t->tx)
-		pio_tx_close(t->tx);
+	nh_close(t->nh);
+	if (t->fx)
+		txfast_close(t->fx);
 	if (t->raw_fd >= 0)
 		close(t->raw_fd);
 	free(t);
@@ -155,106 +204,104 @@ static int set_err(struct fragtx *t, const char *fmt, ...)
 	return -1;
 }
 
-static unsigned nh_slot(const struct fragtx *t, const uint8_t dst[16])
+/* A frame the next-hop cache held leaves now, its MAC filled in. */
+static int held_send(void *ctx, const uint8_t *frame, size_t len)
 {
-	uint32_t h = 2166136261u ^ t->hash_key;
+	struct fragtx *t = ctx;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ dst[i]) * 16777619u;
-	return (h ^ h >> 15) % NH_CACHE;
+	return txfast_queue(t->fx, frame, len) ? -EIO : 0;
 }
 
-/* The MAC the frame to dst goes to. */
-static int next_hop_mac(struct fragtx *t, const uint8_t dst[16], uint8_t mac[6])
+/* Link header for frames to dst in t->eth.  0: send now; 1: the next hop
+ * is resolving (hold them); -1: no next hop, n frames dropped (counted). */
+static int link_header(struct fragtx *t, const uint8_t dst[16], unsigned n)
 {
-	struct nh_entry *e;
-	uint64_t now;
-	uint8_t nh[16];
-	char a[46];
-	int ifindex = 0, rc;
-
-	if (t->cfg.fixed_mac) {
-		memcpy(mac, t->cfg.gw_mac, 6);
-		return 0;
-	}
-	now = now_mono_us();
-	e = &t->cache[nh_slot(t, dst)];
-	if (e->used && e->expires > now && !memcmp(e->dst, dst, 16)) {
-		if (!e->ok)
-			return set_err(t, "next hop for %s unresolved (cached failure)", fmt_ip6(dst, a));
-		memcpy(mac, e->mac, 6);
-		return 0;
-	}
-	memcpy(e->dst, dst, 16);
-	e->used = true;
-	rc = nl_nexthop6(dst, &ifindex, nh, e->mac, t->cfg.resolve_ms);
-	if (rc == 0 && ifindex != t->ifindex)
-		rc = -EXDEV;
-	e->ok = rc == 0;
-	e->expires = now + (e->ok ? (uint64_t)t->cfg.cache_ms * 1000 : NH_NEG_US);
-	if (rc == -EXDEV)
-		return set_err(t, "the route to %s does not leave through %s", fmt_ip6(dst, a),
-			       t->cfg.ifname);
-	if (rc < 0)
-		return set_err(t, "next hop for %s: %s", fmt_ip6(dst, a), nl_error());
-	memcpy(mac, e->mac, 6);
-	return 0;
-}
-
-static int send_link(struct fragtx *t, const uint8_t dst[16], const uint8_t *p, size_t len)
-{
+	static const uint8_t unknown[6];
 	uint8_t mac[6];
+	enum nh_drop why = NH_DROP_NO_ROUTE;
+	enum nh_state st = NH_READY;
 	struct wcur w;
-	int rc;
+	char a[46];
 
-	if (next_hop_mac(t, dst, mac) < 0)
-		return -1;
-	wcur_init(&w, t->frame, sizeof(t->frame));
-	build_eth(&w, mac, t->ifmac, BUILD_NO_VLAN, 0x86dd);
-	wcur_bytes(&w, p, len);
-	if (w.overflow)
-		return set_err(t, "frame of %zu octets too large", len + BUILD_ETH_LEN);
-	rc = pio_tx_send(t->tx, t->frame, wcur_off(&w));
-	if (rc < 0)
-		return set_err(t, "send on %s: %s", t->cfg.ifname, strerror(-rc));
-	return 0;
+	if (t->cfg.fixed_mac)
+		memcpy(mac, t->cfg.gw_mac, 6);
+	else
+		st = nh_lookup(t->nh, dst, mac, &why, now_mono_us());
+	wcur_init(&w, t->eth, sizeof(t->eth));
+	build_eth(&w, st == NH_READY ? mac : unknown, t->ifmac, BUILD_NO_VLAN, 0x86dd);
+	if (st == NH_FAILED) {
+		t->why = why;
+		nh_drop(t->nh, why, n);
+		return set_err(t, "next hop for %s %s (%s)", fmt_ip6(dst, a),
+			       why == NH_DROP_NO_ROUTE ? "not on this link" : "unresolved",
+			       nh_drop_name(why));
+	}
+	return st == NH_PENDING;
 }
 
+/* Hand frames over (or to the next-hop cache to hold); returns how many
+ * failed for good now. */
+static unsigned link_out(struct fragtx *t, const uint8_t dst[16], const uint8_t *frame, size_t len,
+			 bool hold)
+{
+	if (hold)
+		return nh_hold(t->nh, dst, frame, len) < 0;
+	return txfast_queue(t->fx, frame, len);
+}
+
+/* The one transmit policy (txf_retry) on the raw socket. */
 static int send_raw(struct fragtx *t, const uint8_t dst[16], const uint8_t *p, size_t len)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	struct txf_wait wt = { 0 };
 	char a[46];
 
 	memcpy(&sa.sin6_addr, dst, 16);
 	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
 		sa.sin6_scope_id = (uint32_t)t->ifindex;
-	for (int tries = 0; tries < 2; tries++) {
-		if (sendto(t->raw_fd, p, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len)
+	for (;;) {
+		if (sendto(t->raw_fd, p, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len) {
+			t->raw_sent++;
 			return 0;
-		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+		}
+		if (!txf_retry(&wt, t->raw_fd, errno))
 			break;
 	}
+	t->raw_failed++;
 	return set_err(t, "raw send to %s: %s", fmt_ip6(dst, a), strerror(errno));
+}
+
+static bool packet_dst(const uint8_t *pkt, size_t len, uint8_t dst[16])
+{
+	uint8_t vers;
+	struct cur c, d;
+
+	cur_init(&c, pkt, len);
+	return cur_peek_u8(&c, 0, &vers) && vers >> 4 == 6 && cur_window(&c, 24, 16, &d) &&
+	       cur_copy(&d, dst, 16);
 }
 
 int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len)
 {
-	uint8_t dst[16], vers;
-	struct cur c, d;
-	int rc;
+	uint8_t dst[16];
+	struct wcur w;
+	int hold;
 
 	t->err[0] = 0;
-	cur_init(&c, pkt, len);
-	if (!cur_peek_u8(&c, 0, &vers) || vers >> 4 != 6 || !cur_window(&c, 24, 16, &d) ||
-	    !cur_copy(&d, dst, 16))
+	if (!packet_dst(pkt, len, dst))
 		return set_err(t, "not an IPv6 packet (%zu octets)", len);
-	rc = t->cfg.mode == FRAGTX_LINK ? send_link(t, dst, pkt, len) : send_raw(t, dst, pkt, len);
-	if (rc < 0) {
-		t->failed++;
+	if (t->cfg.mode == FRAGTX_RAW)
+		return send_raw(t, dst, pkt, len);
+	if ((hold = link_header(t, dst, 1)) < 0)
 		return -1;
-	}
-	t->sent++;
-	return 0;
+	wcur_init(&w, t->frame, sizeof(t->frame));
+	wcur_bytes(&w, t->eth, sizeof(t->eth));
+	wcur_bytes(&w, pkt, len);
+	if (w.overflow)
+		return set_err(t, "frame of %zu octets too large", len + BUILD_ETH_LEN);
+	if (link_out(t, dst, t->frame, wcur_off(&w), hold) + txfast_flush(t->fx))
+		return set_err(t, "send on %s failed", t->cfg.ifname);
+	return hold ? 1 : 0;
 }
 
 int fragtx_send_frame(struct fragtx *t, const uint8_t *frame, size_t len)
@@ -270,78 +317,49 @@ int fragtx_send_frame(struct fragtx *t, const uint8_t *frame, size_t len)
 	return fragtx_send_packet(t, pkt, len - 14);
 }
 
-/* Borrow fragment i of out through a cursor over the caller's buffer. */
-static const uint8_t *piece_bytes(const struct frag_out *out, unsigned i)
-{
-	struct cur pc, piece;
-
-	cur_init(&pc, out->buf, out->used);
-	if (!cur_window(&pc, out->piece[i].off, out->piece[i].len, &piece))
-		return NULL;
-	return cur_take(&piece, out->piece[i].len);
-}
-
 #ifdef __linux__
-/*
- * The whole response in one sendmmsg(): per response one system call instead
- * of one per fragment, and no copy into a frame buffer -- the Ethernet header
- * and the fragment are two iovecs.  (A pio_tx_batch() in core/pio would be
- * the general home for this; until then the AF_PACKET descriptor pio opened
- * is used directly.)  Returns how many went, -1 with t->err set.
- */
+/* Raw mode: the whole response in one sendmmsg() (one system call per
+ * response, not per fragment), under the one retry policy. */
 #define BATCH 64
 
-static int send_batch(struct fragtx *t, int fd, const uint8_t dst[16], const struct frag_out *out,
-		      unsigned *sent)
+static int raw_batch(struct fragtx *t, const uint8_t dst[16], const struct frag_out *out,
+		     unsigned *sent)
 {
 	struct mmsghdr msg[BATCH];
-	struct iovec iov[BATCH][2];
+	struct iovec iov[BATCH];
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-	uint8_t mac[6];
-	struct wcur w;
-	bool link = t->cfg.mode == FRAGTX_LINK;
 	char a[46];
 
-	if (link) {
-		if (next_hop_mac(t, dst, mac) < 0)
-			return -1;
-		wcur_init(&w, t->frame, BUILD_ETH_LEN);
-		build_eth(&w, mac, t->ifmac, BUILD_NO_VLAN, 0x86dd);
-	} else {
-		memcpy(&sa.sin6_addr, dst, 16);
-		if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
-			sa.sin6_scope_id = (uint32_t)t->ifindex;
-	}
+	memcpy(&sa.sin6_addr, dst, 16);
+	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+		sa.sin6_scope_id = (uint32_t)t->ifindex;
 	while (*sent < out->n) {
-		unsigned k = 0, tries = 0;
+		struct txf_wait wt = { 0 };
+		unsigned k = 0;
 		int n;
 
 		for (; k < BATCH && *sent + k < out->n; k++) {
-			unsigned i = *sent + k;
-			const uint8_t *b = piece_bytes(out, i);
-			unsigned v = 0;
+			size_t flen;
+			const uint8_t *b = frag_frame(out, *sent + k, &flen);
 
 			if (!b)
-				return set_err(t, "fragment %u outside the output buffer", i);
+				return set_err(t, "fragment %u outside the output buffer", *sent + k);
 			memset(&msg[k], 0, sizeof(msg[k]));
-			if (link)
-				iov[k][v++] = (struct iovec){ .iov_base = t->frame, .iov_len = BUILD_ETH_LEN };
-			else {
-				msg[k].msg_hdr.msg_name = &sa;
-				msg[k].msg_hdr.msg_namelen = sizeof(sa);
-			}
-			iov[k][v++] = (struct iovec){ .iov_base = (void *)b, .iov_len = out->piece[i].len };
-			msg[k].msg_hdr.msg_iov = iov[k];
-			msg[k].msg_hdr.msg_iovlen = v;
+			msg[k].msg_hdr.msg_name = &sa;
+			msg[k].msg_hdr.msg_namelen = sizeof(sa);
+			iov[k] = (struct iovec){ .iov_base = (void *)b, .iov_len = flen };
+			msg[k].msg_hdr.msg_iov = &iov[k];
+			msg[k].msg_hdr.msg_iovlen = 1;
 		}
 		do {
-			n = sendmmsg(fd, msg, k, 0);
-		} while (n < 0 && (errno == EINTR || ((errno == ENOBUFS || errno == EAGAIN) && ++tries < 3)));
-		if (n <= 0)
-			return set_err(t, "%s %s: %s", link ? "send on" : "raw send to",
-				       link ? t->cfg.ifname : fmt_ip6(dst, a), strerror(n < 0 ? errno : EIO));
+			n = sendmmsg(t->raw_fd, msg, k, 0);
+		} while (n <= 0 && txf_retry(&wt, t->raw_fd, n < 0 ? errno : EIO));
+		if (n <= 0) {
+			t->raw_failed += out->n - *sent;
+			return set_err(t, "raw send to %s: %s", fmt_ip6(dst, a), strerror(n < 0 ? errno : EIO));
+		}
 		*sent += (unsigned)n;
-		t->sent += (unsigned)n;
+		t->raw_sent += (unsigned)n;
 	}
 	return 0;
 }
@@ -351,39 +369,59 @@ int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct f
 		struct frag_out *out, unsigned *sent)
 {
 	uint8_t dst[16];
-	struct cur c, d;
+	unsigned failed = 0;
+	int hold = 0;
 
 	*sent = 0;
 	t->err[0] = 0;
-	cur_init(&c, pkt, len);
-	if (!cur_window(&c, 24, 16, &d) || !cur_copy(&d, dst, 16))
+	if (!packet_dst(pkt, len, dst))
 		return set_err(t, "not an IPv6 packet (%zu octets)", len);
+	out->link = NULL;
+	out->link_len = 0;
+	if (t->cfg.mode == FRAGTX_LINK) {
+		/* The next hop first: its MAC goes into the link header that
+		 * the fragmenter writes in front of every fragment. */
+		if ((hold = link_header(t, dst, 0)) >= 0) {
+			out->link = t->eth;
+			out->link_len = BUILD_ETH_LEN;
+		}
+	}
 	if (frag_split(pkt, len, plan, out) < 0)
 		return set_err(t, "fragmenter refused: %s", out->err);
+	if (hold < 0) {
+		nh_drop(t->nh, t->why, out->n);
+		return -1;
+	}
 #ifdef __linux__
-	if (t->cfg.mode == FRAGTX_RAW || pio_tx_kind(t->tx) == PIO_TX_PACKET) {
-		int rc = send_batch(t, t->cfg.mode == FRAGTX_RAW ? t->raw_fd : pio_tx_fd(t->tx),
-				    dst, out, sent);
+	if (t->cfg.mode == FRAGTX_RAW)
+		return raw_batch(t, dst, out, sent);
+#else
+	if (t->cfg.mode == FRAGTX_RAW) {
+		for (unsigned i = 0; i < out->n; i++) {
+			size_t flen;
+			const uint8_t *b = frag_frame(out, i, &flen);
 
-		if (rc < 0)
-			t->failed++;
-		return rc;
+			if (!b || send_raw(t, dst, b, flen) < 0)
+				return -1;
+			(*sent)++;
+		}
+		return 0;
 	}
 #endif
 	for (unsigned i = 0; i < out->n; i++) {
-		const uint8_t *bytes = piece_bytes(out, i);
-		int rc;
+		size_t flen;
+		const uint8_t *b = frag_frame(out, i, &flen);
 
-		if (!bytes)
+		if (!b)
 			return set_err(t, "fragment %u outside the output buffer", i);
-		rc = t->cfg.mode == FRAGTX_LINK ? send_link(t, dst, bytes, out->piece[i].len)
-						: send_raw(t, dst, bytes, out->piece[i].len);
-		if (rc < 0) {
-			t->failed++;
-			return -1;
-		}
-		t->sent++;
-		(*sent)++;
+		failed += link_out(t, dst, b, flen, hold);
 	}
+	failed += txfast_flush(t->fx);
+	if (hold && !failed)
+		return 1;
+	*sent = out->n > failed ? out->n - failed : 0;
+	if (failed)
+		return set_err(t, "%u of %u fragments %s on %s", failed, out->n,
+			       hold ? "could not be held" : "refused", t->cfg.ifname);
 	return 0;
 }

@@ -13,10 +13,12 @@
  * re-cuts them at its own sizes -- the fragments on the wire are then not the
  * ones we planned.  The link path writes frames below all of that.
  *
- * Next-hop MACs are cached per destination for `cache_ms`; a lookup that
- * needs a Neighbour Solicitation blocks for at most `resolve_ms` (a failed
- * one is remembered for a second so a dead client cannot stall the caller
- * repeatedly).
+ * Link mode sends through the one batch sender (core/txfast, sendmmsg or
+ * libpcap) under the one wait policy (txf_retry).  Next hops come from the
+ * next-hop cache (core/nexthop), which never waits: frames to a next hop
+ * that is still resolving are held (bounded) and leave when the kernel
+ * reports it reachable, or are dropped with a counted reason after
+ * `resolve_ms`.  The caller polls fragtx_fd() and calls fragtx_service().
  */
 #ifndef V6_FRAGTX_H
 #define V6_FRAGTX_H
@@ -26,6 +28,7 @@
 #include <stdint.h>
 
 #include "frag.h"
+#include "nexthop.h"
 
 #define FRAGTX_ERRLEN 256
 
@@ -60,16 +63,18 @@ struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN]
 uint32_t fragtx_mtu(const struct fragtx *t);
 
 /* Cut the IPv6 packet pkt[0..len) per plan into out (whose buf/cap the
- * caller provides, see frag_out_need()) and send every fragment in the
- * plan's emission order.  Returns 0 when all were sent; -1 with
- * fragtx_error() saying why (plan refused, next hop unresolved, send
- * failure); out->n then tells what was cut and *sent how many left. */
+ * caller provides: frag_out_need() plus BUILD_ETH_LEN per fragment) and
+ * send every fragment in the plan's emission order.  Returns 0 when all
+ * were sent; 1 when all are held until the next hop resolves (they are
+ * counted as sent or failed then); -1 with fragtx_error() saying why (plan
+ * refused, no next hop, send failure); out->n then tells what was cut and
+ * *sent how many left. */
 int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
 		struct frag_out *out, unsigned *sent);
 
 /* Send ONE IPv6 packet that is already built (whole or a fragment) as it
  * is: link mode frames it to the next hop of its destination, raw mode hands
- * it to the raw socket.  0 when sent; -1 with fragtx_error() when pkt is not
+ * it to the raw socket.  0 when sent (1: held, as fragtx_send); -1 with fragtx_error() when pkt is not
  * an IPv6 packet (refused before anything is sent, not counted as a failure,
  * as in fragtx_send) or the next hop or the send failed (counted). */
 int fragtx_send_packet(struct fragtx *t, const uint8_t *pkt, size_t len);
@@ -79,8 +84,24 @@ int fragtx_send_frame(struct fragtx *t, const uint8_t *frame, size_t len);
 
 const char *fragtx_error(const struct fragtx *t);
 
-/* Frames/packets written and failed since open. */
+/* Frames/packets written and failed since open (failed includes the
+ * next-hop drops). */
 void fragtx_counters(const struct fragtx *t, uint64_t *sent, uint64_t *failed);
+
+struct fragtx_stats {
+	uint64_t sent, failed;		/* frames, each counted once */
+	uint64_t retries;		/* ENOBUFS/EAGAIN waits (txf_retry) */
+	uint64_t held, resolved;	/* frames held for a next hop; next hops that resolved */
+	uint64_t dropped[NH_DROP_N];	/* part of failed: no next hop, by reason */
+};
+void fragtx_stats(const struct fragtx *t, struct fragtx_stats *s);
+
+/* The next-hop cache's notification socket (-1: none) and the time its
+ * oldest pending resolution gives up (UINT64_MAX: none); service it when
+ * the socket is readable or the time has come. */
+int fragtx_fd(const struct fragtx *t);
+uint64_t fragtx_deadline(const struct fragtx *t);
+void fragtx_service(struct fragtx *t, uint64_t now_us);
 
 void fragtx_close(struct fragtx *t);
 

@@ -614,7 +614,7 @@ int nl_neigh6(int ifindex, const uint8_t addr[16], uint16_t *state, uint8_t mac[
 	char text[INET6_ADDRSTRLEN];
 	int rc;
 
-	rc = neigh_get_one(&nc, NLM_F_REQUEST);
+	rc = neigh_get_one(&nc, NLM_F_REQUEST | NLM_F_ACK);
 	if (rc == -EINVAL || rc == -EOPNOTSUPP)
 		rc = neigh_get_one(&nc, NLM_F_REQUEST | NLM_F_DUMP);
 	ip6_text(addr, text);

@@ -152,7 +152,8 @@ static void release(struct nh_cache *c, struct nh_entry *e)
 		c->held_bytes -= h->len;
 		memcpy(h->frame, e->mac, 6);
 		c->st.released++;
-		c->cfg.send(c->cfg.ctx, h->frame, h->len);
+		if (c->cfg.send)
+			c->cfg.send(c->cfg.ctx, h->frame, h->len);
 		free(h);
 	}
 	e->tail = NULL;
@@ -263,7 +264,7 @@ int nh_hold(struct nh_cache *c, const uint8_t dst[16], const uint8_t *frame, siz
 	struct nh_entry *e = find(c, dst);
 	struct nh_held *h;
 
-	if (!e || e->state != S_PENDING || e->nheld >= c->cfg.hold_frames ||
+	if (!e || e->state != S_PENDING || !c->cfg.send || e->nheld >= c->cfg.hold_frames ||
 	    c->held_bytes + len > c->cfg.hold_bytes) {
 		c->st.dropped[NH_DROP_HOLD_FULL]++;
 		return -1;

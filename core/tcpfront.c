@@ -25,7 +25,6 @@ struct tf {
 	struct nat_table *nat;
 	struct tf_counters ctr;
 	uint8_t *frame;			/* frame being built (Ethernet + IPv6 packet) */
-	uint8_t *fframe;		/* one fragment in its Ethernet frame */
 	struct tcpseg_piece *pieces;
 	size_t max_pieces;
 	uint32_t clamp;			/* MSS announced to the back end (0: no clamping) */
@@ -85,7 +84,6 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 		return NULL;
 	}
 	t->frame = xmalloc(FRAME_CAP);
-	t->fframe = xmalloc(FRAME_CAP);
 	t->max_pieces = tcpseg_max_pieces(65535, cfg->tail);
 	t->pieces = xcalloc(t->max_pieces, sizeof(*t->pieces));
 	if (cfg->clamp_mss)
@@ -96,7 +94,7 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 	t->plan.fixed_id = cfg->frag_fixed_id;
 	t->plan.idgen = &t->idgen;
 	t->fo = xcalloc(1, sizeof(*t->fo));
-	t->fo->cap = 2 * FRAME_CAP;
+	t->fo->cap = 2 * FRAME_CAP + 2 * BUILD_ETH_LEN;
 	t->fo->buf = xmalloc(t->fo->cap);
 	return t;
 }
@@ -107,7 +105,6 @@ void tf_free(struct tf *t)
 		return;
 	nat_free(t->nat);
 	free(t->frame);
-	free(t->fframe);
 	free(t->pieces);
 	free(t->fo->buf);
 	free(t->fo);
@@ -115,6 +112,11 @@ void tf_free(struct tf *t)
 }
 
 const struct tf_counters *tf_counters(const struct tf *t) { return &t->ctr; }
+
+void tf_set_backend_mac(struct tf *t, const uint8_t mac[6])
+{
+	memcpy(t->cfg.backend_nh_mac, mac, 6);
+}
 uint32_t tf_bindings_open(const struct tf *t) { return nat_count(t->nat); }
 
 void tf_expire(struct tf *t, uint64_t now_us) { nat_expire(t->nat, now_us); }
@@ -261,40 +263,35 @@ static void from_client(struct tf *t, const struct pkt *p, uint64_t now)
 }
 
 /* Send one built IPv6 packet (at t->frame + BUILD_ETH_LEN) to the client,
- * whole or as two fragments; returns the fragments sent (0 whole, -1 failed). */
+ * whole or as two fragments; returns the fragments sent (0 whole, -1 failed).
+ * The fragmenter writes each fragment behind its own copy of the frame's
+ * Ethernet header (core/frag link header): no second copy here. */
 static int send_piece(struct tf *t, size_t pkt_len, bool frag)
 {
+	int sent = 0;
+
 	if (!frag)
 		return send_frame(t, TF_LEG_CLIENT, t->frame, BUILD_ETH_LEN + pkt_len) ? 0 : -1;
-	{
-		struct cur fb, piece, eth;
-		int sent = 0;
+	t->fo->link = t->frame;
+	t->fo->link_len = BUILD_ETH_LEN;
+	if (frag_split(t->frame + BUILD_ETH_LEN, pkt_len, &t->plan, t->fo) < 0) {
+		debugmsg("fragmenter refused: %s", t->fo->err);
+		drop(t, TF_DROP_FRAG_REFUSED);
+		return -1;
+	}
+	for (unsigned i = 0; i < t->fo->n; i++) {
+		size_t len;
+		const uint8_t *f = frag_frame(t->fo, i, &len);
 
-		if (frag_split(t->frame + BUILD_ETH_LEN, pkt_len, &t->plan, t->fo) < 0) {
-			debugmsg("fragmenter refused: %s", t->fo->err);
-			drop(t, TF_DROP_FRAG_REFUSED);
+		if (!f) {
+			drop(t, TF_DROP_TOO_BIG);
 			return -1;
 		}
-		cur_init(&fb, t->fo->buf, t->fo->used);
-		for (unsigned i = 0; i < t->fo->n; i++) {
-			const struct frag_piece *fp = &t->fo->piece[i];
-			struct wcur w;
-
-			cur_init(&eth, t->frame, BUILD_ETH_LEN);
-			cur_window(&fb, fp->off, fp->len, &piece);
-			wcur_init(&w, t->fframe, FRAME_CAP);
-			wcur_from(&w, &eth, BUILD_ETH_LEN);
-			wcur_from(&w, &piece, fp->len);
-			if (w.overflow || piece.trunc) {
-				drop(t, TF_DROP_TOO_BIG);
-				return -1;
-			}
-			if (!send_frame(t, TF_LEG_CLIENT, t->fframe, wcur_off(&w)))
-				return -1;
-			sent++;
-		}
-		return sent;
+		if (!send_frame(t, TF_LEG_CLIENT, f, len))
+			return -1;
+		sent++;
 	}
+	return sent;
 }
 
 static bool segment_csum_ok(const struct pkt *p)
@@ -326,6 +323,12 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 		drop(t, TF_DROP_NOT_OURS);
 		return;
 	}
+	/* The back end (or its router) now sends from another MAC than the
+	 * one we send to: our frames may be going nowhere.  Counted; the
+	 * caller re-reads the neighbour table (tf_set_backend_mac). */
+	if (p->has_eth && t->cfg.backend_dlt == V6_DLT_EN10MB &&
+	    memcmp(p->eth_src, t->cfg.backend_nh_mac, 6))
+		t->ctr.backend_mac_mismatch++;
 	b = nat_find_nat(t->nat, p->dport);
 	if (!b || p->sport != (t->cfg.backend_port ? t->cfg.backend_port : b->service_port)) {
 		drop(t, b ? TF_DROP_NOT_OURS : TF_DROP_NO_BINDING);

@@ -72,6 +72,7 @@ struct tf_counters {
 	uint64_t whole;				/* segments sent to clients unfragmented */
 	uint64_t clamped;			/* SYN MSS options lowered */
 	uint64_t bindings_total, evicted;
+	uint64_t backend_mac_mismatch;		/* back-end frames from another MAC than we send to */
 	uint64_t dropped[TF_DROP_N];
 };
 
@@ -92,6 +93,9 @@ void tf_expire(struct tf *t, uint64_t now_us);
 void tf_flush(struct tf *t);
 
 const struct tf_counters *tf_counters(const struct tf *t);
+
+/* The back end's next hop has a new MAC (learnt from the neighbour table). */
+void tf_set_backend_mac(struct tf *t, const uint8_t mac[6]);
 uint32_t tf_bindings_open(const struct tf *t);
 
 #endif

@@ -146,11 +146,10 @@ static bool no_carrier(const struct txfast *t, int e)
 }
 
 /* Wait a little for the socket (or device queue) to drain. */
-static void drain_wait(struct txfast *t, int fd)
+static void wait_drain(int fd)
 {
 	struct timespec ts = { 0, 50000 };
 
-	t->st.retries++;
 	if (fd >= 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
@@ -159,6 +158,30 @@ static void drain_wait(struct txfast *t, int fd)
 		poll(&pfd, 1, 1);
 	}
 	nanosleep(&ts, NULL);
+}
+
+static void drain_wait(struct txfast *t, int fd)
+{
+	t->st.retries++;
+	wait_drain(fd);
+}
+
+bool txf_retry(struct txf_wait *w, int fd, int err)
+{
+	struct nl_link l;
+
+	if (err == EINTR)
+		return true;
+	if (err != ENOBUFS && err != EAGAIN && err != EWOULDBLOCK)
+		return false;
+	if (++w->tries > TXF_RETRIES)
+		return false;
+	if (err == ENOBUFS && w->ifindex > 0 && nl_link_get(NULL, w->ifindex, &l) == 0 &&
+	    !(l.flags & IFF_RUNNING))
+		return false;
+	w->waits++;
+	wait_drain(fd);
+	return true;
 }
 
 #ifdef TXF_HAVE_LINUX

@@ -43,6 +43,24 @@ enum {
 #define TXF_BATCH	128		/* frames per system call */
 #define TXF_RETRIES	1000		/* ENOBUFS/EAGAIN retries of one frame */
 
+/* The one wait policy for every sender in v6kit (v6kit(1), "SENDING"):
+ * a frame the kernel refuses for lack of room (ENOBUFS, EAGAIN) is tried
+ * again after waiting for the socket to drain (poll for POLLOUT up to
+ * 1 ms, then 50 us), at most TXF_RETRIES times (about a second); EINTR is
+ * retried at once; ENOBUFS on a link without carrier and every other error
+ * fail the frame at once.  Failed frames are counted, never silently lost.
+ *
+ *	struct txf_wait w = { 0 };
+ *	while (send(...) < 0 && txf_retry(&w, fd, errno))
+ *		;
+ */
+struct txf_wait {
+	unsigned tries;
+	int ifindex;			/* for the carrier check (0: do not check) */
+	uint64_t waits;			/* waits so far (for the caller's counters) */
+};
+bool txf_retry(struct txf_wait *w, int fd, int err);
+
 struct txfast_stats {
 	uint64_t sent, bytes;		/* frames the kernel accepted */
 	uint64_t failed;		/* frames refused for good */

@@ -1,5 +1,6 @@
 /* txq.c - see txq.h. */
 #include "txq.h"
+#include "txfast.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#define TXQ_RETRIES 20
 
 struct txq {
 	txq_send_fn fn;
@@ -33,18 +33,14 @@ struct txq {
 
 static uint64_t load(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 
+/* The one wait policy (txf_retry, core/txfast.h). */
 static int send_retry(struct txq *q, const uint8_t *frame, size_t len)
 {
-	int rc = 0;
+	struct txf_wait w = { 0 };
+	int rc;
 
-	for (int tries = 0; tries <= TXQ_RETRIES; tries++) {
-		struct timespec ts = { 0, 1000000 };	/* up to ~20 ms, as the socket drains */
-
-		rc = q->fn(q->ctx, frame, len);
-		if (rc != -ENOBUFS && rc != -EAGAIN)
-			break;
-		nanosleep(&ts, NULL);
-	}
+	while ((rc = q->fn(q->ctx, frame, len)) < 0 && txf_retry(&w, -1, -rc))
+		;
 	return rc;
 }
 

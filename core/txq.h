@@ -20,7 +20,8 @@
 struct txq;
 
 /* The callback: 0 sent, -errno otherwise (-ENOBUFS and -EAGAIN are retried
- * a few times after a short wait, then counted as failed). */
+ * under the one wait policy, txf_retry in core/txfast.h, then counted as
+ * failed). */
 typedef int (*txq_send_fn)(void *ctx, const uint8_t *frame, size_t len);
 
 /* slots frames of at most slot_size octets each (a larger frame is sent by
