@@ -208,6 +208,8 @@ static void handle(struct relay_app *app, int dlt, const struct pio_frame *f, ui
 		if (rc < 0) {
 			app->stats.send_errors++;
 			debugmsg("send failed: %s", strerror(-rc));
+		} else {
+			app->stats.sent++;
 		}
 	}
 	if (r.action == RELAY_SEND && dump) {
@@ -216,6 +218,8 @@ static void handle(struct relay_app *app, int dlt, const struct pio_frame *f, ui
 		o.caplen = o.wirelen = (uint32_t)r.len;
 		if (pio_dump_write(dump, &o) < 0)
 			app->stats.send_errors++;
+		else if (!tx)
+			app->stats.sent++;
 	}
 	relay_stats_count(&app->stats, &app->table, &r);
 	if (app->log_packets)

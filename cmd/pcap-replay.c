@@ -138,7 +138,6 @@ struct replay {
 	struct frag_out *fout;
 	uint8_t *fbuf;			/* fragments, back to back */
 	size_t fbuf_cap;
-	uint8_t *work2;			/* one fragment behind its link header */
 	struct rewrite_cfg rw;
 	enum txfast_method method;
 	unsigned txflags;
@@ -386,8 +385,9 @@ static bool over_mtu(struct replay *r, const struct pkt *p, uint32_t len, uint32
 	return true;
 }
 
-/* --fragment: cut the IPv6 packet that follows the link header with the
- * core fragmenter and send each fragment behind a copy of that header.
+/* --fragment: the core fragmenter cuts the IPv6 packet that follows the
+ * link header and writes each fragment behind its own copy of that header
+ * (frag_out link header); the frames are sent as it laid them out.
  * False when the frame goes out as it is: not IPv6, short enough, or not
  * cuttable (counted, the first reason reported). */
 static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
@@ -395,7 +395,7 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 {
 	const struct pkt_ip *ip = p->n_ip ? &p->ip[0] : NULL;
 	const uint8_t *l2, *pkt6;
-	struct cur fc, all;
+	struct cur fc;
 	size_t need;
 
 	if (!ip || ip->version != 6 || ip->off != p->l2_len || ip->tot_len <= r->frag_size)
@@ -409,7 +409,7 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 				ip->frag ? "already a fragment" : "IPv6 packet not wholly captured");
 		return false;
 	}
-	need = frag_out_need(pkt6, ip->tot_len);
+	need = frag_out_need(pkt6, ip->tot_len) + (size_t)(ip->tot_len / 8 + 1) * ip->off;
 	if (need > r->fbuf_cap) {
 		free(r->fbuf);
 		r->fbuf_cap = need;
@@ -417,6 +417,8 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 	}
 	r->fout->buf = r->fbuf;
 	r->fout->cap = r->fbuf_cap;
+	r->fout->link = l2;
+	r->fout->link_len = ip->off;
 	if (frag_split(pkt6, ip->tot_len, &r->plan, r->fout) < 0) {
 		if (!r->unfragmentable++)
 			warnmsg("frame %llu: cannot fragment: %s; sent as it is",
@@ -424,23 +426,18 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 		return false;
 	}
 	r->fragmented++;
-	cur_init(&all, r->fbuf, r->fout->used);
 	for (unsigned i = 0; i < r->fout->n && !(r->limit && r->emitted >= r->limit); i++) {
-		const struct frag_piece *pc = &r->fout->piece[i];
-		struct cur piece;
-		struct wcur w;
+		size_t flen;
+		const uint8_t *f = frag_frame(r->fout, i, &flen);
 
-		cur_window(&all, pc->off, pc->len, &piece);
-		wcur_init(&w, r->work2, PIO_SNAPLEN);
-		wcur_bytes(&w, l2, ip->off);
-		if (!wcur_from(&w, &piece, pc->len))
+		if (!f || flen > PIO_SNAPLEN)
 			continue;
-		if (r->mtu && pc->len > r->mtu) {
+		if (r->mtu && r->fout->piece[i].len > r->mtu) {
 			r->skipped_mtu++;
 			continue;
 		}
 		r->fragments++;
-		emit_frame(r, r->work2, (uint32_t)wcur_off(&w), (uint32_t)wcur_off(&w), ts_ns);
+		emit_frame(r, f, (uint32_t)flen, (uint32_t)flen, ts_ns);
 	}
 	return true;
 }
@@ -640,6 +637,7 @@ static void summary(struct replay *r, double elapsed)
 	em_dbl(EM_ANY, "elapsed_s", " in %.6f s:", elapsed);
 	em_dbl(EM_ANY, "pps", " %.1f pps,", pps);
 	em_dbl(EM_ANY, "mbps", " %.3f Mbps;", mbps);
+	em_u64(EM_ANY, "sent", " %llu sent,", r->packets);
 	em_u64(EM_ANY, "failed", " %llu failed,", r->failed);
 	em_u64(EM_ANY, "truncated", " %llu truncated inputs", r->truncated);
 	em_u64(EM_ANY, "read", "\nread %llu frames", r->read);
@@ -684,15 +682,107 @@ static void add_map(struct v6_rewrite *maps, unsigned *n, const char *opt, const
 	arg_rewrite(opt, v, &maps[(*n)++]);
 }
 
+/* Phase 2 (after the options): inputs, buffers, outputs, signals. */
+static void prepare(struct replay *r, const char **files, unsigned n_files, bool no_progress)
+{
+	static struct sigaction sa = { .sa_handler = on_signal };
+
+	r->n_in = n_files;
+	r->in = xcalloc(n_files, sizeof(*r->in));
+	for (unsigned i = 0; i < n_files; i++)
+		r->in[i].path = files[i];
+	free(files);
+	probe_inputs(r);
+	for (unsigned i = 0; i < r->n_in; i++)
+		r->est_total += (uint64_t)r->in[i].size;
+	r->progress = !no_progress && isatty(STDERR_FILENO) && v6_verbosity >= 0;
+	r->work = xmalloc(PIO_SNAPLEN);
+	if (r->frag_size) {
+		frag_plan_init(&r->plan);
+		r->plan.max_size = r->frag_size;
+		r->fout = xcalloc(1, sizeof(*r->fout));
+	}
+	open_outputs(r);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Phase 3: every pass over the input, paced. */
+static void replay(struct replay *r)
+{
+	if (r->preload)
+		preload(r);
+	pace_init(&r->pace, r->mode, r->pace_arg);
+	/* --duration counts from the start of sending. */
+	if (r->duration_ns)
+		r->end_ns = pace_now_ns() + r->duration_ns;
+	while (!should_stop(r) && (r->loops == 0 || r->pass < r->loops)) {
+		uint64_t before = r->read;
+
+		start_pass(r);
+		if (r->preload)
+			run_pass_memory(r);
+		else
+			run_pass_stream(r);
+		if (r->read == before)
+			break;		/* empty input: looping would spin */
+	}
+	if (r->tx)
+		r->failed += txfast_flush(r->tx);
+}
+
+/* Phase 4: counters, summary, clean-up; the exit status. */
+static int finish(struct replay *r, bool json)
+{
+	uint64_t t_end = pace_now_ns();
+	double elapsed;
+
+	r->interrupted = stop_flag;
+	if (r->tx) {
+		struct txfast_stats st;
+
+		txfast_stats(r->tx, &st);
+		r->packets = st.sent;
+		r->bytes = st.bytes;
+		if (st.failed)
+			warnmsg("%llu frames could not be sent (last error: %s)",
+				(unsigned long long)st.failed, strerror(st.last_errno));
+	}
+	r->failed += r->dump_failed;
+	elapsed = r->pace.started ? (double)(t_end - r->pace.start_ns) / 1e9 : 0;
+	progress_draw(r, true);
+	if (r->dump && pio_dump_close(r->dump) < 0) {
+		warnmsg("%s: write failed", r->outpath);
+		r->failed++;
+	}
+	if (v6_verbosity >= 0 || json)
+		summary(r, elapsed);
+	sig_tx = NULL;
+	if (r->tx)
+		txfast_close(r->tx);
+	free(r->work);
+	free(r->fout);
+	free(r->fbuf);
+	free(r->arena);
+	free(r->frames);
+	free(r->in);
+	if (r->failed || r->truncated)
+		return EXIT_FAIL;
+	/* Stopped by a signal before the input was done: not everything went
+	 * out, unless the user asked for an endless loop. */
+	if (r->interrupted && r->loops != 0)
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
 int pcap_replay_main(int argc, char **argv)
 {
 	struct replay r = { .mode = PACE_ORIGINAL, .pace_arg = 1.0, .loops = 1 };
 	bool json = false, no_progress = false, timing_set = false;
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t t_end;
-	double elapsed;
 	int c;
 
 	opterr = 0;	/* one message form: ours */
@@ -769,83 +859,7 @@ int pcap_replay_main(int argc, char **argv)
 	if (r.outpath && !r.ifname && !timing_set)
 		r.mode = PACE_TOPSPEED;
 
-	r.n_in = n_files;
-	r.in = xcalloc(n_files, sizeof(*r.in));
-	for (unsigned i = 0; i < n_files; i++)
-		r.in[i].path = files[i];
-	free(files);
-	probe_inputs(&r);
-	for (unsigned i = 0; i < r.n_in; i++)
-		r.est_total += (uint64_t)r.in[i].size;
-	r.progress = !no_progress && isatty(STDERR_FILENO) && v6_verbosity >= 0;
-	r.work = xmalloc(PIO_SNAPLEN);
-	if (r.frag_size) {
-		frag_plan_init(&r.plan);
-		r.plan.max_size = r.frag_size;
-		r.fout = xcalloc(1, sizeof(*r.fout));
-		r.work2 = xmalloc(PIO_SNAPLEN);
-	}
-	open_outputs(&r);
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (r.preload)
-		preload(&r);
-	pace_init(&r.pace, r.mode, r.pace_arg);
-	/* --duration counts from the start of sending. */
-	if (r.duration_ns)
-		r.end_ns = pace_now_ns() + r.duration_ns;
-	while (!should_stop(&r) && (r.loops == 0 || r.pass < r.loops)) {
-		uint64_t before = r.read;
-
-		start_pass(&r);
-		if (r.preload)
-			run_pass_memory(&r);
-		else
-			run_pass_stream(&r);
-		if (r.read == before)
-			break;		/* empty input: looping would spin */
-	}
-	if (r.tx)
-		r.failed += txfast_flush(r.tx);
-	t_end = pace_now_ns();
-	r.interrupted = stop_flag;
-	if (r.tx) {
-		struct txfast_stats st;
-
-		txfast_stats(r.tx, &st);
-		r.packets = st.sent;
-		r.bytes = st.bytes;
-		if (st.failed)
-			warnmsg("%llu frames could not be sent (last error: %s)",
-				(unsigned long long)st.failed, strerror(st.last_errno));
-	}
-	r.failed += r.dump_failed;
-	elapsed = r.pace.started ? (double)(t_end - r.pace.start_ns) / 1e9 : 0;
-	progress_draw(&r, true);
-	if (r.dump && pio_dump_close(r.dump) < 0) {
-		warnmsg("%s: write failed", r.outpath);
-		r.failed++;
-	}
-	if (v6_verbosity >= 0 || json)
-		summary(&r, elapsed);
-	sig_tx = NULL;
-	if (r.tx)
-		txfast_close(r.tx);
-	free(r.work);
-	free(r.work2);
-	free(r.fout);
-	free(r.fbuf);
-	free(r.arena);
-	free(r.frames);
-	free(r.in);
-	if (r.failed || r.truncated)
-		return EXIT_FAIL;
-	/* Stopped by a signal before the input was done: not everything went
-	 * out, unless the user asked for an endless loop. */
-	if (r.interrupted && r.loops != 0)
-		return EXIT_FAIL;
-	return EXIT_OK;
+	prepare(&r, files, n_files, no_progress);
+	replay(&r);
+	return finish(&r, json);
 }

@@ -713,6 +713,8 @@ void relay_emit_stats(const struct relay_stats *s, const char *type, double elap
 	em_obj_end(EM_JSON, NULL);
 	em_u64(EM_ANY, "ignored", ", %llu ignored", s->ignored);
 	em_u64(EM_ANY, "send_errors", ", %llu send errors", s->send_errors);
+	em_u64(EM_ANY, "sent", ", %llu frames sent", s->sent);
+	em_u64(EM_ANY, "failed", ", %llu failed", s->send_errors);
 	em_u64(EM_ANY, "capture_dropped", ", %llu not captured", s->capture_dropped);
 	em_dbl(EM_ANY, "elapsed_s", ", %.3f s", elapsed_s);
 	if (!em_is_json()) {

@@ -111,7 +111,8 @@ struct relay_stats {
 	uint64_t packets;		/* frames looked at */
 	uint64_t ignored;
 	uint64_t outbound;
-	uint64_t send_errors;
+	uint64_t send_errors;		/* frames not sent (also the summary's "failed") */
+	uint64_t sent;			/* frames sent or written */
 	uint64_t capture_dropped;	/* live: dropped by the kernel/interface before we saw them */
 	uint64_t dropped[RR_COUNT];
 	struct relay_stat_dest {
