@@ -419,7 +419,7 @@ int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct f
 	failed += txfast_flush(t->fx);
 	if (hold && !failed)
 		return 1;
-	*sent = out->n > failed ? out->n - failed : 0;
+	*sent = hold ? 0 : out->n > failed ? out->n - failed : 0;
 	if (failed)
 		return set_err(t, "%u of %u fragments %s on %s", failed, out->n,
 			       hold ? "could not be held" : "refused", t->cfg.ifname);

@@ -143,10 +143,17 @@ static void test_cache(void)
 	CHECK_MEM(mac, mac55, 6);
 	/* a route added later is followed (route notification) */
 	CHECK_EQ(nh_lookup(c, routed, mac, &why, now_mono_us()), NH_FAILED);
-	CHECK_EQ(sh("ip -6 route add 2001:db8:77::/64 via 2001:db8:9::5 dev v0"), 0);
-	pump(c, 300, NULL, 0);
 	nh_stats(c, &st);
-	CHECK(st.notifications >= 3);
+	{
+		uint64_t before = st.notifications;
+
+		CHECK_EQ(sh("ip -6 route add 2001:db8:77::/64 via 2001:db8:9::5 dev v0"), 0);
+		for (int i = 0; i < 100 && st.notifications == before; i++) {
+			pump(c, 20, NULL, 0);
+			nh_stats(c, &st);
+		}
+		CHECK(st.notifications > before);	/* the route change was read */
+	}
 	/* the negative entry lasts a second; the route is seen after it */
 	pump(c, 1100, NULL, 0);
 	CHECK_EQ(nh_lookup(c, routed, mac, &why, now_mono_us()), NH_READY);
