@@ -3,7 +3,8 @@
  * Payload Length made consistent half of the time so the chain walker is
  * reached).  Checks the promises: a plan is either refused with a reason or
  * met exactly (sizes, 8-octet units, count, trailing size), and the
- * fragments reassemble (core/reasm) to the input bytes. */
+ * fragments reassemble (core/reasm) to the input bytes.  With a link header
+ * (1..16 octets), every fragment lies behind its own copy of it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pl.id_policy = FRAG_ID_FIXED;
 	pl.fixed_id = 0x12345678;
 
-	fo.cap = frag_out_need(pk, len);
+	{
+		static const uint8_t link[16] = { 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5,
+						  0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5 };
+
+		fo.link = link;
+		fo.link_len = minf & 0x80 ? 1u + (trail >> 12) : 0;
+	}
+	fo.cap = frag_out_need(pk, len) + (len / 8 + 1) * fo.link_len;
 	fo.buf = malloc(fo.cap ? fo.cap : 1);
 	if (frag_split(pk, len, &pl, &fo)) {
 		if (!fo.err[0] || strstr(fo.err, "internal"))
@@ -68,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	maxp = pl.max_size ? pl.max_size : 65575;
 	F = (uint32_t)len - fo.unfrag_len;
 	if (!fo.fragmented) {
-		if (fo.n != 1 || fo.piece[0].len != len || memcmp(fo.buf, pk, len))
+		if (fo.n != 1 || fo.piece[0].len != len || fo.piece[0].off != fo.link_len ||
+		    memcmp(fo.buf + fo.link_len, pk, len))
 			abort();
 		goto out;
 	}
@@ -82,7 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct reasm_result res;
 		enum reasm_status s;
 		struct pkt p;
+		size_t flen;
+		const uint8_t *fr = frag_frame(&fo, e, &flen);
 
+		if (!fr || flen != fo.link_len + pc->len || memcmp(fr, fo.link, fo.link_len) ||
+		    fr + fo.link_len != fo.buf + pc->off)
+			abort();
 		if (pc->len > maxp || pc->off + pc->len > fo.used || pc->data_len == 0 ||
 		    (pc->more && pc->data_len % 8) || (!pc->more && pl.trailing && pc->data_len != pl.trailing))
 			abort();
