@@ -1136,6 +1136,7 @@ int dnsfrag_main(int argc, char **argv)
 			emit_both(put_counters_v, "stats", true);
 		}
 	}
+	fragtx_finish(D.tx);
 	emit_both(put_counters_v, "summary", true);
 	cleanup();
 	return EXIT_OK;

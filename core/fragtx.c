@@ -180,6 +180,14 @@ void fragtx_service(struct fragtx *t, uint64_t now_us)
 	}
 }
 
+void fragtx_finish(struct fragtx *t)
+{
+	if (t && t->nh) {
+		nh_abandon(t->nh);
+		txfast_flush(t->fx);
+	}
+}
+
 void fragtx_close(struct fragtx *t)
 {
 	if (!t)

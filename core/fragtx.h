@@ -103,6 +103,10 @@ int fragtx_fd(const struct fragtx *t);
 uint64_t fragtx_deadline(const struct fragtx *t);
 void fragtx_service(struct fragtx *t, uint64_t now_us);
 
+/* Before the summary at exit: frames still waiting for a next hop are
+ * dropped as unresolved, so that sent + failed accounts for every frame. */
+void fragtx_finish(struct fragtx *t);
+
 void fragtx_close(struct fragtx *t);
 
 #endif

@@ -401,6 +401,13 @@ void nh_refresh(struct nh_cache *c, const uint8_t dst[16], uint64_t now_us)
 		solicit(c, e);	/* a packet through the kernel makes it verify the entry */
 }
 
+void nh_abandon(struct nh_cache *c)
+{
+	for (unsigned i = 0; i < NH_SLOTS && c->npending; i++)
+		if (c->slot[i].state == S_PENDING)
+			fail(c, &c->slot[i], NH_DROP_UNRESOLVED);
+}
+
 void nh_stats(const struct nh_cache *c, struct nh_stats *s)
 {
 	*s = c->st;

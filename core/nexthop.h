@@ -89,6 +89,10 @@ void nh_watch(struct nh_cache *c, const uint8_t dst[16]);
  * and have the kernel verify the entry. */
 void nh_refresh(struct nh_cache *c, const uint8_t dst[16], uint64_t now_us);
 
+/* At exit: every frame still held is dropped as unresolved (counted), so
+ * that a summary accounts for each frame. */
+void nh_abandon(struct nh_cache *c);
+
 void nh_stats(const struct nh_cache *c, struct nh_stats *s);
 
 #endif

@@ -158,6 +158,18 @@ static void test_cache(void)
 	pump(c, 1100, NULL, 0);
 	CHECK_EQ(nh_lookup(c, routed, mac, &why, now_mono_us()), NH_READY);
 	CHECK_MEM(mac, mac55, 6);
+	/* at exit, what is still held is dropped and counted */
+	{
+		uint8_t d8[16];
+
+		addr(d8, 9, 8);
+		CHECK_EQ(nh_lookup(c, d8, mac, &why, now_mono_us()), NH_PENDING);
+		CHECK_EQ(nh_hold(c, d8, frame, sizeof(frame)), 0);
+		nh_abandon(c);
+		nh_stats(c, &st);
+		CHECK_EQ(st.dropped[NH_DROP_UNRESOLVED], 3);
+		CHECK_EQ(nh_deadline(c), UINT64_MAX);
+	}
 	nh_close(c);
 }
 
