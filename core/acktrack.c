@@ -111,6 +111,17 @@ void ackt_frag(struct acktrack *a, uint32_t seq, uint32_t len)
 		return;
 	a->frag_bytes += end - lo;
 	a->frag_hi = end;
+	/* The common cases in place: the next piece of a run, or a free slot. */
+	if (n && a->r[n - 1].hi == lo) {
+		a->r[n - 1].hi = end;
+		a->r[n - 1].bytes += end - lo;
+		return;
+	}
+	if (n < ACKT_RANGES) {
+		a->r[n] = (struct ackt_range){ lo, end, end - lo };
+		a->n++;
+		return;
+	}
 	memcpy(r, a->r, n * sizeof(*r));
 	if (n && r[n - 1].hi == lo) {
 		r[n - 1].hi = end;
@@ -151,6 +162,30 @@ static void cover(struct acktrack *a, uint32_t l, uint32_t h)
 	store(a, r, n);
 }
 
+/* The cumulative ACK moved up to `ack`: ranges are sorted and all at or
+ * above the old ACK, so only a prefix of them is touched (what cover()
+ * would do for [una, ack), in place). */
+static void ack_front(struct acktrack *a, uint32_t ack)
+{
+	unsigned drop = 0;
+
+	while (drop < a->n && seq_le(a->r[drop].hi, ack))
+		a->frag_bytes_acked += a->r[drop++].bytes;
+	if (drop < a->n && seq_lt(a->r[drop].lo, ack)) {
+		struct ackt_range *x = &a->r[drop];
+		uint32_t right = x->hi - ack;
+		uint32_t keep = x->bytes < right ? x->bytes : right;
+
+		a->frag_bytes_acked += x->bytes - keep;
+		x->lo = ack;
+		x->bytes = keep;
+	}
+	if (drop) {
+		memmove(a->r, a->r + drop, (a->n - drop) * sizeof(*a->r));
+		a->n = (uint8_t)(a->n - drop);
+	}
+}
+
 void ackt_ack(struct acktrack *a, uint32_t ack, const struct tcp_sack *s)
 {
 	if (!a->started)
@@ -163,7 +198,7 @@ void ackt_ack(struct acktrack *a, uint32_t ack, const struct tcp_sack *s)
 	if (seq_lt(ack, a->una)) {
 		a->acks_stale++;
 	} else if (ack != a->una) {
-		cover(a, a->una, ack);
+		ack_front(a, ack);
 		a->una = ack;
 	}
 	for (unsigned i = 0; s && i < s->n && i < TCPOPT_SACK_MAX; i++) {

@@ -9,6 +9,7 @@
  *         ackt_frag per piece and ackt_ack per two segments.
  * Prints operations per second and the ratio.  Never fails on speed; exits
  * 1 if a result is wrong.
+ * The tcp pair runs five alternating rounds each and keeps each side's best.
  * Usage: verdict_core_bench [THOUSAND_OPS]   (default 300)
  */
 #include <stdio.h>
@@ -127,15 +128,19 @@ static int bench_tcp(unsigned n)
 	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 	struct tcpseg_piece pc[16];
 	struct tcpseg_addr ad = { .sport = 80, .dport = 40000, .hop_limit = 64 };
-	double times[2];
+	double times[2] = { 1e9, 1e9 };
 	struct acktrack a;
 
 	memcpy(ad.src, s6, 16);
 	memcpy(ad.dst, d6, 16);
 	hdr[12] = 5 << 4;
 	hdr[13] = TCPF_ACK;
-	for (int track = 0; track < 2; track++) {
+	/* Alternate five rounds of each and keep each one's best: on a shared
+	 * machine the other jobs' bursts then hit both sides alike. */
+	for (int round = 0; round < 10; round++) {
+		int track = round & 1;
 		uint32_t seq = 1000;
+		double el;
 		double t0 = now_s();
 		size_t sink = 0;
 
@@ -167,7 +172,9 @@ static int bench_tcp(unsigned n)
 			if (track && i % 2 == 1)
 				ackt_ack(&a, seq, NULL);
 		}
-		times[track] = now_s() - t0;
+		el = now_s() - t0;
+		if (el < times[track])
+			times[track] = el;
 		if (!sink)
 			return 1;
 	}
