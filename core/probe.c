@@ -240,7 +240,10 @@ struct probe_table {
 	struct entry *e;
 	uint32_t *bucket;
 	uint32_t mask;
-	uint32_t head, tail, free;	/* FIFO oldest..newest; free list */
+	/* Two FIFOs in deadline order, indexed by state: open probes (deadline
+	 * = first ask + timeout) and tombstones of probes with a verdict
+	 * (deadline = verdict + timeout); and the free list. */
+	uint32_t head[3], tail[3], free;
 	uint8_t key[16];		/* hash and NONCE MAC key */
 	uint8_t pool[512];		/* random octets for NONCEs, refilled when used up */
 	size_t pool_used;
@@ -281,7 +284,8 @@ struct probe_table *probe_new(const struct probe_cfg *cfg, char err[128])
 	for (uint32_t i = 0; i < t->cfg.max_probes; i++)
 		t->e[i].next = i + 1 < t->cfg.max_probes ? i + 1 : NIL;
 	t->free = 0;
-	t->head = t->tail = NIL;
+	for (int k = 0; k < 3; k++)
+		t->head[k] = t->tail[k] = NIL;
 	v6_random(t->key, sizeof(t->key));
 	t->pool_used = sizeof(t->pool);
 	return t;
@@ -314,6 +318,41 @@ static uint32_t lookup(const struct probe_table *t, const uint8_t *l, size_t len
 	return NIL;
 }
 
+static void list_out(struct probe_table *t, uint32_t i)
+{
+	struct entry *e = &t->e[i];
+
+	if (e->prev != NIL)
+		t->e[e->prev].next = e->next;
+	else
+		t->head[e->state] = e->next;
+	if (e->next != NIL)
+		t->e[e->next].prev = e->prev;
+	else
+		t->tail[e->state] = e->prev;
+	if (e->state == ST_OPEN)
+		t->ctr.open--;
+}
+
+/* Append to the list of `state` (its deadlines never decrease: every
+ * deadline is some now + timeout, and the clock goes forward). */
+static void list_in(struct probe_table *t, uint32_t i, uint8_t state, uint64_t deadline)
+{
+	struct entry *e = &t->e[i];
+
+	e->state = state;
+	e->deadline_us = deadline;
+	e->prev = t->tail[state];
+	e->next = NIL;
+	if (t->tail[state] != NIL)
+		t->e[t->tail[state]].next = i;
+	else
+		t->head[state] = i;
+	t->tail[state] = i;
+	if (state == ST_OPEN)
+		t->ctr.open++;
+}
+
 static void unlink_entry(struct probe_table *t, uint32_t i)
 {
 	struct entry *e = &t->e[i];
@@ -322,16 +361,7 @@ static void unlink_entry(struct probe_table *t, uint32_t i)
 	while (*pp != i)
 		pp = &t->e[*pp].hnext;
 	*pp = e->hnext;
-	if (e->prev != NIL)
-		t->e[e->prev].next = e->next;
-	else
-		t->head = e->next;
-	if (e->next != NIL)
-		t->e[e->next].prev = e->prev;
-	else
-		t->tail = e->prev;
-	if (e->state == ST_OPEN)
-		t->ctr.open--;
+	list_out(t, i);
 	e->state = ST_FREE;
 	e->gen++;
 	e->next = t->free;
@@ -368,10 +398,19 @@ static void verdict(struct probe_table *t, struct entry *e, enum probe_result r,
 		t->cfg.on_verdict(t->cfg.ctx, &v);
 }
 
-/* The oldest entry goes: a silent tombstone, or an open probe (`unknown`). */
+/* A verdict was written: the entry stays as a tombstone for one more
+ * timeout, so the resolver's later retries of the name are repeats. */
+static void to_tombstone(struct probe_table *t, uint32_t i, uint64_t now_us)
+{
+	list_out(t, i);
+	list_in(t, i, ST_DONE, now_us + t->cfg.timeout_us);
+}
+
+/* Make room: the oldest tombstone goes silently; without one, the oldest
+ * open probe (`unknown`, end `evict`). */
 static void evict_oldest(struct probe_table *t, uint64_t now_us)
 {
-	uint32_t i = t->head;
+	uint32_t i = t->head[ST_DONE] != NIL ? t->head[ST_DONE] : t->head[ST_OPEN];
 
 	if (i == NIL)
 		return;
@@ -394,24 +433,15 @@ static uint32_t open_probe(struct probe_table *t, const struct probe_name *n, ui
 	t->free = e->next;
 	memcpy(e->label, n->label, n->label_len);
 	e->label_len = n->label_len;
-	e->state = ST_OPEN;
 	e->n_clients = 0;
 	e->clients_capped = false;
 	e->attempts = e->fragments = 0;
 	e->first_us = now_us;
-	e->deadline_us = now_us + t->cfg.timeout_us;
 	h = hash_label(t, e->label, e->label_len);
 	e->hnext = t->bucket[h];
 	t->bucket[h] = i;
-	e->prev = t->tail;
-	e->next = NIL;
-	if (t->tail != NIL)
-		t->e[t->tail].next = i;
-	else
-		t->head = i;
-	t->tail = i;
+	list_in(t, i, ST_OPEN, now_us + t->cfg.timeout_us);
 	t->ctr.probes++;
-	t->ctr.open++;
 	return i;
 }
 
@@ -687,8 +717,7 @@ enum probe_kind probe_query(struct probe_table *t, const struct dns_msg *q,
 	case PROBE_K_FOLLOWUP:
 		i = lookup(t, n.label, n.label_len);
 		if (i != NIL && t->e[i].state == ST_OPEN) {
-			t->e[i].state = ST_DONE;
-			t->ctr.open--;
+			to_tombstone(t, i, now_us);
 			verdict(t, &t->e[i], PROBE_V_DELIVERED, PROBE_E_FOLLOWUP, client, now_us);
 		} else {
 			t->ctr.followups_late++;
@@ -712,34 +741,37 @@ void probe_sent(struct probe_table *t, const struct probe_answer *a, unsigned fr
 
 uint64_t probe_next_deadline(const struct probe_table *t)
 {
-	return t->head == NIL ? UINT64_MAX : t->e[t->head].deadline_us;
+	uint64_t a = t->head[ST_OPEN] == NIL ? UINT64_MAX : t->e[t->head[ST_OPEN]].deadline_us;
+	uint64_t b = t->head[ST_DONE] == NIL ? UINT64_MAX : t->e[t->head[ST_DONE]].deadline_us;
+
+	return a < b ? a : b;
 }
 
 size_t probe_expire(struct probe_table *t, uint64_t now_us)
 {
 	size_t n = 0;
+	uint32_t i;
 
-	while (t->head != NIL && t->e[t->head].deadline_us <= now_us) {
-		uint32_t i = t->head;
-
-		if (t->e[i].state == ST_OPEN) {
-			verdict(t, &t->e[i], PROBE_V_LOST, PROBE_E_TIMEOUT, NULL, now_us);
-			n++;
-		}
-		unlink_entry(t, i);
+	while ((i = t->head[ST_OPEN]) != NIL && t->e[i].deadline_us <= now_us) {
+		to_tombstone(t, i, now_us);
+		verdict(t, &t->e[i], PROBE_V_LOST, PROBE_E_TIMEOUT, NULL, now_us);
+		n++;
 	}
+	while ((i = t->head[ST_DONE]) != NIL && t->e[i].deadline_us <= now_us)
+		unlink_entry(t, i);
 	return n;
 }
 
 void probe_flush(struct probe_table *t)
 {
-	while (t->head != NIL) {
-		uint32_t i = t->head;
+	uint32_t i;
 
-		if (t->e[i].state == ST_OPEN)
-			verdict(t, &t->e[i], PROBE_V_UNKNOWN, PROBE_E_SHUTDOWN, NULL, 0);
+	while ((i = t->head[ST_OPEN]) != NIL) {
+		verdict(t, &t->e[i], PROBE_V_UNKNOWN, PROBE_E_SHUTDOWN, NULL, 0);
 		unlink_entry(t, i);
 	}
+	while ((i = t->head[ST_DONE]) != NIL)
+		unlink_entry(t, i);
 }
 
 void probe_put_verdict(const struct probe_verdict *v, uint64_t wall_us)

@@ -42,15 +42,19 @@
  *
  * The table: one entry per probe name in flight (LABEL, lower-cased),
  * bounded by max_probes, O(1) lookup (hash chained on a keyed SipHash, a
- * hostile client cannot aim collisions), a FIFO that is both the timeout
- * order and the eviction order.  Each probe name yields exactly one verdict
- * through cfg.on_verdict:
- *   delivered  (end followup)  the follow-up arrived: written at once; the
- *              entry stays until its deadline so a later ask of the same
- *              name is a `repeat`, not a second probe
+ * hostile client cannot aim collisions), two FIFOs in deadline order (open
+ * probes; tombstones) that are also the eviction order.  Each probe name
+ * yields exactly one verdict through cfg.on_verdict:
+ *   delivered  (end followup)  the follow-up arrived: written at once
  *   lost       (end timeout)   no follow-up within timeout_us of the first ask
- *   unknown    (end evict)     the table was full and this was the oldest
+ *   unknown    (end evict)     the table was full, no tombstone was left to
+ *                              drop, and this was the oldest open probe
  *   unknown    (end shutdown)  probe_flush() at exit, before its deadline
+ * After `delivered` or `lost` the entry stays one more timeout_us as a
+ * tombstone: resolvers go on retrying a name whose answer never arrived
+ * (unbound for well over 2 s), and those asks are `repeats` (answered,
+ * counted, no second verdict).  A name asked again after that is a new
+ * probe: campaigns use a fresh LABEL per probe.
  *
  * How an applet (dnsfrag) drives it, all from its one event loop:
  *   set-up:     probe_zone_parse() the option, probe_new()

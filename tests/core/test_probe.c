@@ -411,6 +411,42 @@ static void test_probe_lost_evict_flush(void)
 	probe_free(t);
 }
 
+/* Retries after the verdict are repeats; tombstones make room before open probes. */
+static void test_tombstones(void)
+{
+	struct probe_table *t = table(0, 2, 1000);
+	static uint8_t out[DNS_MSG_MAX];
+	struct probe_answer a;
+	struct dns_msg r;
+
+	CHECK_EQ(ask(t, "r.probe.example", DNS_T_A, true, C1, 0, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(probe_expire(t, 1000), 1);
+	CHECK_EQ(got[0].verdict, PROBE_V_LOST);
+	CHECK_EQ(probe_next_deadline(t), 2000);	/* the tombstone */
+	/* The resolver retries after the timeout: answered, a repeat, no new verdict. */
+	CHECK_EQ(ask(t, "r.probe.example", DNS_T_A, true, C1, 1500, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(a.len, 1500);
+	CHECK_EQ(probe_counters(t)->repeats, 1);
+	CHECK_EQ(probe_counters(t)->probes, 1);
+	/* Two new probes in a table of two: the tombstone goes, silently, first. */
+	CHECK_EQ(ask(t, "s.probe.example", DNS_T_A, true, C1, 1600, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(ask(t, "u.probe.example", DNS_T_A, true, C1, 1700, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(n_got, 1);
+	CHECK_EQ(probe_counters(t)->evicted, 0);
+	/* A third: now an open probe must go (s, the oldest). */
+	CHECK_EQ(ask(t, "v.probe.example", DNS_T_A, true, C1, 1800, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(n_got, 2);
+	CHECK(!strcmp(got[1].qname, "s.probe.example."));
+	CHECK_EQ(got[1].end, PROBE_E_EVICT);
+	/* After the tombstone's time the name is a new probe. */
+	CHECK_EQ(probe_expire(t, 5000), 2);	/* u and v lost */
+	CHECK_EQ(probe_expire(t, 6000), 0);	/* their tombstones go */
+	CHECK_EQ(probe_next_deadline(t), UINT64_MAX);
+	CHECK_EQ(ask(t, "r.probe.example", DNS_T_A, true, C1, 6001, out, &a, &r), PROBE_K_PROBE);
+	CHECK_EQ(probe_counters(t)->probes, 5);	/* r s u v r */
+	probe_free(t);
+}
+
 static void test_clients_and_nonce(void)
 {
 	struct probe_table *t = table(0, 8, 0);
@@ -731,6 +767,7 @@ int main(void)
 	RUN(test_classify);
 	RUN(test_probe_delivered);
 	RUN(test_probe_lost_evict_flush);
+	RUN(test_tombstones);
 	RUN(test_clients_and_nonce);
 	RUN(test_other_names);
 	RUN(test_sizes);
