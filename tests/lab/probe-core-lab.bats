@@ -128,3 +128,17 @@ stop_pair() {
 	# unbound went on retrying after the verdict: repeats, not second verdicts
 	[ "$(jq -s '[.[] | select(.type == "verdict")] | length' "$SRV_OUT")" -eq 2 ]
 }
+
+@test "probe-core: 1,000 distinct probes from a load client (dnsperf): every one gets exactly one verdict line" {
+	command -v dnsperf >/dev/null || skip "no dnsperf"
+	for i in $(seq 1 1000); do echo "load$i.probe.example AAAA"; done >"$LAB_DIR/load.txt"
+	start_pair 5000 10
+	run lab_exec res dnsperf -s ::1 -d "$LAB_DIR/load.txt" -n 1 -c 8 -Q 400 -t 5
+	echo "$output" | grep -E 'Queries (sent|completed|lost)'
+	stop_pair
+	[ "$(jq -s '[.[] | select(.type == "verdict")] | length' "$SRV_OUT")" -eq 1000 ]
+	[ "$(jq -r 'select(.type == "verdict") | .qname' "$SRV_OUT" | sort -u | wc -l)" -eq 1000 ]
+	delivered=$(jq -r 'select(.type == "summary") | .verdicts.delivered' "$SRV_OUT")
+	echo "delivered: $delivered of 1000"
+	[ "$delivered" -ge 990 ]
+}
