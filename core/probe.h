@@ -64,7 +64,8 @@
  *               otherwise), then probe_sent() with the fragment count; the
  *               query line's outcome is `answered`, or `refused` for
  *               PROBE_K_REFUSED.  on_verdict may run inside probe_query()
- *               (a follow-up; an eviction).
+ *               (a follow-up; an eviction; probes it finds past their
+ *               deadline, which it expires first).
  *   timers:     the epoll timeout includes probe_next_deadline(); after each
  *               wake-up, probe_expire(now) (on_verdict for each `lost`).
  *   stats/exit: probe_counters() for the summary and `stats` lines
@@ -147,7 +148,7 @@ enum probe_kind probe_classify(const struct probe_zone *z, const struct dns_msg 
 			       struct probe_name *n);
 
 struct probe_verdict {
-	char qname[DNS_NAME_TEXT];	/* "label.probe.example." */
+	char qname[DNS_NAME_TEXT];	/* "label.probe.example." (LABEL lower-cased, ZONE as configured) */
 	uint8_t client[16];		/* first resolver that asked */
 	uint32_t clients;		/* distinct resolvers (exact up to PROBE_CLIENTS_MAX) */
 	bool clients_capped;		/* more distinct ones than that asked */
