@@ -205,6 +205,32 @@ static void test_classify(void)
 		CHECK(parseq(&q, msg, sizeof(msg)));
 		CHECK_EQ(probe_classify(&z, &q, &n), PROBE_K_OUTSIDE);
 	}
+	/* Names of 255 wire octets (253 in text) reach the classifier; longer
+	 * ones never do: the DNS reader refuses them (the applet's `malformed`). */
+	{
+		char nm[400];
+		size_t o = 0;
+
+		/* 3 x 63-octet labels + one of 45 + probe.example: 3*64 + 46 + 15 = 253 wire */
+		for (int i = 0; i < 3; i++) {
+			memset(nm + o, 'a', 63);
+			o += 63;
+			nm[o++] = '.';
+		}
+		memset(nm + o, 'b', 45);
+		o += 45;
+		strcpy(nm + o, ".probe.example");
+		CHECK(parseq(&q, b, mkq(b, nm, DNS_T_A, true)));
+		CHECK_EQ(q.qname_len, 253);
+		CHECK_EQ(probe_classify(&z, &q, &n), PROBE_K_NXDOMAIN);
+		memmove(nm + 2, nm, strlen(nm) + 1);	/* "x." + name: 255 wire octets */
+		memcpy(nm, "x.", 2);
+		CHECK(parseq(&q, b, mkq(b, nm, DNS_T_A, true)));
+		CHECK_EQ(q.qname_len, 255);
+		CHECK_EQ(probe_classify(&z, &q, &n), PROBE_K_NXDOMAIN);
+		memmove(nm + 1, nm, strlen(nm) + 1);	/* "xx." + name: 256, over the limit */
+		CHECK_EQ(dns_parse(b, mkq(b, nm, DNS_T_A, true), &q), DNS_E_NAME_LONG);
+	}
 	/* Class, opcode, EDNS version. */
 	CHECK(parseq(&q, b, mkq_full(b, 600, "p.probe.example", DNS_T_A, 3, true, 0, 0)));
 	CHECK_EQ(probe_classify(&z, &q, &n), PROBE_K_REFUSED);
