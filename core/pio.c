@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <net/if.h>
 #include <sys/socket.h>
@@ -32,9 +34,14 @@ struct pio_in {
 };
 
 struct pio_dump {
-	pcap_t *dead;
-	char *iobuf;		/* stdio buffer of the output file (freed after close) */
-	pcap_dumper_t *d;
+	int fd;
+	bool own_fd;		/* close it (a file; "-" writes a dup of stdout) */
+	bool regular;		/* a regular file: a cut record can be cut back */
+	char *buf;		/* whole records only, so a failed write is counted exactly */
+	size_t blen;
+	uint64_t committed;	/* octets known to be in the file */
+	uint64_t frames;	/* frames accepted by pio_dump_write */
+	uint64_t written;	/* frames wholly in the file */
 	int snaplen;
 	bool nsec;
 	bool failed;
@@ -290,54 +297,77 @@ void pio_close(struct pio_in *in)
 
 /* ---- dump writer ---- */
 
+/* libpcap writes the file header (it knows which DLT_ value maps to which
+ * LINKTYPE_ in a file, and which it cannot write at all); the records we
+ * write ourselves, so that a write error says exactly how many frames are
+ * in the file and never leaves half a record. */
+static int dump_header(int dlt, int snaplen, bool nsec, uint8_t hdr[24], char err[PIO_ERRLEN],
+		       const char *path)
+{
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen, nsec ?
+			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *ms;
+	pcap_dumper_t *dp;
+	int rc = -1;
+
+	if (!dead) {
+		copy_err(err, "%s: cannot write link type %d to a pcap file", path, dlt);
+		return -1;
+	}
+	ms = open_memstream(&mem, &memlen);
+	dp = ms ? pcap_dump_fopen(dead, ms) : NULL;
+	if (!dp) {
+		copy_err(err, "%s: cannot write link type %s (%d) to a pcap file%s%s", path,
+			 pio_dlt_name(dlt), dlt, ms ? ": " : "", ms ? pcap_geterr(dead) : "");
+		if (ms)
+			fclose(ms);
+	} else {
+		pcap_dump_close(dp);	/* fcloses the memstream: mem holds the header */
+		if (memlen == 24) {
+			memcpy(hdr, mem, 24);
+			rc = 0;
+		} else {
+			copy_err(err, "%s: libpcap wrote a %zu-octet file header", path, memlen);
+		}
+	}
+	free(mem);
+	pcap_close(dead);
+	return rc;
+}
+
 struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsigned flags,
 				   char err[PIO_ERRLEN])
 {
 	bool nsec = flags & PIO_DUMP_NSEC;
 	struct pio_dump *d;
-	pcap_t *dead;
-	pcap_dumper_t *dp;
-	char *iobuf = NULL;
+	uint8_t hdr[24];
+	struct stat st;
+	int fd;
 
 	if (snaplen <= 0 || snaplen > PIO_SNAPLEN)
 		snaplen = PIO_SNAPLEN;
-	dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen, nsec ?
-			PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
-	if (!dead) {
-		copy_err(err, "%s: cannot create a capture of link type %d", path, dlt);
+	/* Before the file exists: an unwritable link type leaves nothing behind. */
+	if (dump_header(dlt, snaplen, nsec, hdr, err, path) < 0)
 		return NULL;
-	}
-	if (strcmp(path, "-")) {
-		FILE *fp = fopen(path, "wb");
-
-		if (!fp) {
-			copy_err(err, "%s: %s", path, strerror(errno));
-			pcap_close(dead);
-			return NULL;
-		}
-		/* as for reading: one write() per MiB, not per page */
-		iobuf = xmalloc(PIO_STDIO_BUF);
-		setvbuf(fp, iobuf, _IOFBF, PIO_STDIO_BUF);
-		dp = pcap_dump_fopen(dead, fp);
-		if (!dp) {
-			fclose(fp);
-			free(iobuf);
-			iobuf = NULL;
-		}
-	} else {
-		dp = pcap_dump_open(dead, path);
-	}
-	if (!dp) {
-		copy_err(err, "%s", pcap_geterr(dead));
-		pcap_close(dead);
+	if (strcmp(path, "-"))
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	else
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);	/* stdout itself stays open */
+	if (fd < 0) {
+		copy_err(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	d = xcalloc(1, sizeof(*d));
-	d->dead = dead;
-	d->d = dp;
-	d->iobuf = iobuf;
+	d->fd = fd;
+	d->own_fd = true;
+	d->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	d->buf = xmalloc(PIO_STDIO_BUF);
 	d->snaplen = snaplen;
 	d->nsec = nsec;
+	memcpy(d->buf, hdr, sizeof(hdr));
+	d->blen = sizeof(hdr);
 	return d;
 }
 
@@ -347,43 +377,95 @@ struct pio_dump *pio_dump_open(const char *path, int dlt, int snaplen, unsigned 
 	struct pio_dump *d = pio_try_dump_open(path, dlt, snaplen, flags, err);
 
 	if (!d)
-		die(EXIT_RESOURCE, "%s", err);
+		die(strstr(err, "link type") ? EXIT_USAGE : EXIT_RESOURCE, "%s", err);
 	return d;
 }
 
-static int dump_check(struct pio_dump *d)
+/* Write the buffer (whole records); on failure count the records that did
+ * reach the file and cut a partial one back. */
+static int dump_drain(struct pio_dump *d)
 {
-	FILE *fp = pcap_dump_file(d->d);
+	size_t done = 0, at, keep;
+	int e = 0;
 
-	if (!d->failed && fp && ferror(fp)) {
-		d->failed = true;
-		copy_err(d->err, "write error: %s", strerror(errno ? errno : EIO));
+	while (!d->failed && done < d->blen) {
+		ssize_t n = write(d->fd, d->buf + done, d->blen - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)n;
 	}
-	return d->failed ? -1 : 0;
+	if (d->failed || done == d->blen) {
+		if (!d->failed) {
+			/* all records in the buffer are out */
+			for (at = d->committed ? 0 : 24; at + 16 <= d->blen;) {
+				uint32_t cl;
+
+				memcpy(&cl, d->buf + at + 8, 4);
+				at += 16 + cl;
+				d->written++;
+			}
+			d->committed += d->blen;
+		}
+		d->blen = 0;
+		return d->failed ? -1 : 0;
+	}
+	/* Records wholly inside the `done` octets that made it. */
+	at = d->committed ? 0 : 24;
+	keep = done < at ? 0 : at;
+	while (at + 16 <= done) {
+		uint32_t cl;
+
+		memcpy(&cl, d->buf + at + 8, 4);
+		if (at + 16 + cl > done)
+			break;
+		at += 16 + cl;
+		d->written++;
+		keep = at;
+	}
+	if (d->regular && keep < done && ftruncate(d->fd, (off_t)(d->committed + keep)) < 0)
+		debugmsg("cannot cut back a partial pcap record: %s", strerror(errno));
+	d->committed += keep;
+	d->failed = true;
+	copy_err(d->err, "write error: %s", strerror(e));
+	d->blen = 0;
+	return -1;
 }
 
 int pio_dump_write(struct pio_dump *d, const struct pio_frame *f)
 {
-	struct pcap_pkthdr h;
+	uint32_t rec[4];
+	uint32_t caplen = f->caplen > (uint32_t)d->snaplen ? (uint32_t)d->snaplen : f->caplen;
 
-	h.ts.tv_sec = (time_t)f->ts_sec;
-	h.ts.tv_usec = (suseconds_t)(d->nsec ? f->ts_nsec : f->ts_nsec / 1000);
-	h.len = f->wirelen < f->caplen ? f->caplen : f->wirelen;
-	h.caplen = f->caplen > (uint32_t)d->snaplen ? (uint32_t)d->snaplen : f->caplen;
-	pcap_dump((u_char *)d->d, &h, f->data);
-	return dump_check(d);
+	if (d->failed)
+		return -1;
+	if (d->blen + 16 + caplen > PIO_STDIO_BUF && dump_drain(d) < 0)
+		return -1;
+	/* pcap record header, host byte order as libpcap writes it */
+	rec[0] = (uint32_t)f->ts_sec;
+	rec[1] = d->nsec ? f->ts_nsec : f->ts_nsec / 1000;
+	rec[2] = caplen;
+	rec[3] = f->wirelen < f->caplen ? f->caplen : f->wirelen;
+	memcpy(d->buf + d->blen, rec, 16);
+	memcpy(d->buf + d->blen + 16, f->data, caplen);
+	d->blen += 16 + caplen;
+	d->frames++;
+	return 0;
 }
 
 int pio_dump_flush(struct pio_dump *d)
 {
-	if (pcap_dump_flush(d->d) < 0 && !d->failed) {
-		d->failed = true;
-		copy_err(d->err, "write error: %s", strerror(errno ? errno : EIO));
-	}
-	return dump_check(d);
+	return d->blen ? dump_drain(d) : (d->failed ? -1 : 0);
 }
 
 const char *pio_dump_error(const struct pio_dump *d) { return d->err; }
+
+uint64_t pio_dump_written(const struct pio_dump *d) { return d->written; }
+uint64_t pio_dump_frames(const struct pio_dump *d) { return d->frames; }
 
 int pio_dump_close(struct pio_dump *d)
 {
@@ -392,9 +474,11 @@ int pio_dump_close(struct pio_dump *d)
 	if (!d)
 		return 0;
 	rc = pio_dump_flush(d);
-	pcap_dump_close(d->d);	/* fclose: stdout too, as tcpdump -w - does */
-	pcap_close(d->dead);
-	free(d->iobuf);
+	if (d->own_fd && close(d->fd) < 0 && rc == 0) {
+		rc = -1;
+		copy_err(d->err, "write error: %s", strerror(errno));
+	}
+	free(d->buf);
 	free(d);
 	return rc;
 }

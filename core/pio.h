@@ -4,7 +4,8 @@
  * One place turns libpcap/socket failures into the SPEC §2 exit codes:
  *   pio_open_offline()   missing/unreadable/garbage/empty file -> exit 2
  *   pio_open_live(), pio_tx_open()  no such interface, no privilege -> exit 3
- *   pio_dump_open()      output cannot be created -> exit 3
+ *   pio_dump_open()      output cannot be created -> exit 3; a link type
+ *                        a pcap file cannot hold -> exit 2 (nothing created)
  * The pio_try_*() variants return NULL and a message instead of exiting
  * (for tests and for code that must not exit).
  *
@@ -104,6 +105,10 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 int pio_dump_write(struct pio_dump *d, const struct pio_frame *f);
 int pio_dump_flush(struct pio_dump *d);
 const char *pio_dump_error(const struct pio_dump *d);
+/* Frames wholly in the file (a write error leaves no partial record: it is
+ * cut back), and frames handed to pio_dump_write(). */
+uint64_t pio_dump_written(const struct pio_dump *d);
+uint64_t pio_dump_frames(const struct pio_dump *d);
 /* Flush and close; returns 0, or -1 when any write failed (disk full, EPIPE). */
 int pio_dump_close(struct pio_dump *d);
 
