@@ -137,10 +137,12 @@ struct relay_app {
 };
 
 /* Build a table from the --dest specs and the file; false with a message. */
-static bool load_table(const struct relay_app *app, struct relay_table *t, char *err, size_t errlen)
+static bool load_table(const struct relay_app *app, struct relay_table *t, unsigned *err_line,
+		       char *err, size_t errlen)
 {
 	char msg[256];
 
+	*err_line = 0;
 	relay_table_init(t);
 	t->max = app->max_dests;
 	for (size_t i = 0; i < app->n_dests; i++) {
@@ -150,7 +152,11 @@ static bool load_table(const struct relay_app *app, struct relay_table *t, char 
 			return false;
 		}
 	}
-	if (app->table_path && !relay_table_load(t, app->table_path, err, errlen)) {
+	if (app->table_path && !relay_table_load_at(t, app->table_path, err_line, msg, sizeof(msg))) {
+		if (*err_line)
+			snprintf(err, errlen, "%s", msg);
+		else
+			snprintf(err, errlen, "%s: %s", app->table_path, msg);
 		relay_table_free(t);
 		return false;
 	}
@@ -162,7 +168,8 @@ static void reload(struct relay_app *app)
 {
 	struct relay_table t;
 	char err[512];
-	bool ok = load_table(app, &t, err, sizeof(err));
+	unsigned line;
+	bool ok = load_table(app, &t, &line, err, sizeof(err));
 
 	em_begin("reload");
 	em_ts(EM_ANY, "%s reload ", now_wall_us());
@@ -173,10 +180,19 @@ static void reload(struct relay_app *app)
 		relay_stats_bind(&app->stats, &app->table);
 		em_u64(EM_ANY, "destinations", ": %llu destinations", app->table.n);
 	} else {
-		em_str(EM_ANY, "message", ", keeping the old table: %s", err);
+		if (app->table_path && line) {
+			em_str(EM_ANY, "file", ", keeping the old table: %s", app->table_path);
+			em_u64(EM_ANY, "line", ":%llu:", line);
+			em_str(EM_ANY, "message", " %s", err);
+		} else {
+			em_str(EM_ANY, "message", ", keeping the old table: %s", err);
+		}
 	}
 	em_end();
-	if (!ok)
+	if (!ok && app->table_path && line)
+		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s:%u: %s\n",
+			app->table_path, line, err);
+	else if (!ok)
 		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s\n", err);
 }
 
@@ -347,8 +363,18 @@ int relay_6in4_main(int argc, char **argv)
 	app.cfg.servers = (const uint8_t (*)[4])servers;
 	app.cfg.allow = allow;
 
-	if (!load_table(&app, &app.table, err, sizeof(err)))
-		die(EXIT_USAGE, "%s", err);
+	{
+		unsigned line;
+
+		if (!load_table(&app, &app.table, &line, err, sizeof(err))) {
+			/* FILE:LINE in text, "file" and "line" in the JSON error */
+			if (line)
+				em_error_at(app.table_path, line, 0, "%s", err);
+			else
+				em_error_at(NULL, 0, 0, "%s", err);
+			exit(EXIT_USAGE);
+		}
+	}
 	if (!app.table.n)
 		warnmsg("the relay table is empty: every packet will be dropped (no_destination)");
 	relay_stats_init(&app.stats);

@@ -287,7 +287,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 			em_error_at(strcmp(out_path, "-") ? out_path : "<stdout>", 0, 0, "%s",
 				    why[0] ? why : "write error");
 			summary(j, t0);
-			return EXIT_FAIL;
+			return EXIT_RESOURCE;	/* output not written: SPEC §2, 3 */
 		}
 	}
 	summary(j, t0);
@@ -340,6 +340,22 @@ static int run_hex(struct job *j, const char *hex, int dlt, bool fix)
 	}
 	summary(j, t0);
 	free(j->hex_out);
+	/* One packet that is no packet is bad input, not "nothing bad found". */
+	for (unsigned i = 0; i < j->n_skip; i++) {
+		if (strcmp(j->skip[i].name, "invalid") && strcmp(j->skip[i].name, "truncated"))
+			continue;
+		bool ether_like = dlt != V6_DLT_EN10MB && len >= 14 &&
+			((b[12] == 0x86 && b[13] == 0xdd) || (b[12] == 0x08 && b[13] == 0x00) ||
+			 (b[12] == 0x81 && b[13] == 0x00) || (b[12] == 0x88 && b[13] == 0xa8));
+
+		em_error_at(NULL, 0, 0, "--hex: the %u octets are no %s packet (%s)%s", len,
+			    dlt == V6_DLT_EN10MB ? "Ethernet" : "IPv4 or IPv6", j->skip[i].name,
+			    ether_like ? "; it looks like an Ethernet frame: add --link ether" :
+			    dlt == V6_DLT_EN10MB ? "; for a bare IP packet use --link raw" :
+			    "; for an Ethernet frame use --link ether");
+		free(b);
+		return EXIT_USAGE;
+	}
 	free(b);
 	if (fix)
 		return EXIT_OK;
