@@ -2,6 +2,7 @@
  * AF_PACKET frame sender (packet(7)); pcap/pcapng via libpcap's readers. */
 #include "pio.h"
 #include "capfile.h"
+#include "emit.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,6 +31,9 @@ struct pio_in {
 	char *iobuf;		/* stdio buffer of an offline file (freed after pcap_close) */
 	bool live;
 	bool source_usec;	/* a classic microsecond pcap file */
+	char *path;		/* offline: for messages */
+	uint64_t frames;	/* frames delivered */
+	uint64_t bad_ts;	/* timestamp fractions of a second or more */
 	char err[PIO_ERRLEN];
 };
 
@@ -136,6 +140,7 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 	in->iobuf = iobuf;
 	in->p = p;
 	in->source_usec = usec;
+	in->path = xstrdup(strcmp(path, "-") ? path : "<stdin>");
 	return in;
 }
 
@@ -246,6 +251,20 @@ int pio_next(struct pio_in *in, struct pio_frame *f)
 		f->ts_sec = h->ts.tv_sec;
 		/* tv_usec holds nanoseconds: the handle was opened NANO. */
 		f->ts_nsec = (uint32_t)h->ts.tv_usec;
+		in->frames++;
+		if (h->ts.tv_usec < 0 || h->ts.tv_usec >= 1000000000) {
+			/* A fraction field of a second or more (a broken writer):
+			 * carrying it into the seconds would make up a time the
+			 * capture never had.  Keep the second, say so. */
+			if (!in->bad_ts++)
+				em_error_at(in->path, 0, in->frames,
+					    "packet %llu: timestamp fraction %lld %s is not below one second: "
+					    "kept within second %lld (further ones are counted)",
+					    (unsigned long long)in->frames,
+					    (long long)(in->source_usec ? h->ts.tv_usec / 1000 : h->ts.tv_usec),
+					    in->source_usec ? "us" : "ns", (long long)h->ts.tv_sec);
+			f->ts_nsec = 999999999u;
+		}
 		return 1;
 	}
 	if (rc == 0 || rc == PCAP_ERROR_BREAK)	/* live timeout / EOF / pio_break */
@@ -255,6 +274,7 @@ int pio_next(struct pio_in *in, struct pio_frame *f)
 }
 
 const char *pio_error(const struct pio_in *in) { return in->err; }
+uint64_t pio_bad_timestamps(const struct pio_in *in) { return in->bad_ts; }
 int pio_dlt(const struct pio_in *in) { return pcap_datalink(in->p); }
 int pio_snaplen(const struct pio_in *in) { return pcap_snapshot(in->p); }
 
@@ -290,8 +310,12 @@ void pio_close(struct pio_in *in)
 {
 	if (!in)
 		return;
+	if (in->bad_ts > 1)
+		em_error_at(in->path, 0, 0, "%llu packets had a timestamp fraction of a second or more",
+			    (unsigned long long)in->bad_ts);
 	pcap_close(in->p);
 	free(in->iobuf);
+	free(in->path);
 	free(in);
 }
 

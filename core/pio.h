@@ -76,6 +76,10 @@ struct pio_in *pio_try_open_live(const char *ifname, const char *bpf_filter, uns
  * record: the frames before it were all delivered). */
 int pio_next(struct pio_in *in, struct pio_frame *f);
 const char *pio_error(const struct pio_in *in);
+/* Frames whose timestamp fraction was a second or more (microseconds field
+ * >= 10^6): delivered at the end of their second, never carried into the
+ * next; the first is reported (file, packet) and the total at pio_close(). */
+uint64_t pio_bad_timestamps(const struct pio_in *in);
 int pio_dlt(const struct pio_in *in);		/* link type (pcap DLT_* value) */
 int pio_snaplen(const struct pio_in *in);
 const char *pio_dlt_name(int dlt);		/* "EN10MB", "RAW", ... or "unknown" */
