@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +97,11 @@ static void usage(FILE *f)
 		"  -h, --help               this text\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table,\n"
-		"SIGUSR1 prints a stats line.  See v6kit-6in4-relay(1).\n");
+		"SIGUSR1 prints a stats line.\n"
+		"Exit status: 0 stopped, 1 a send failed or a capture is truncated, 2 usage\n"
+		"error or bad input (a table at FILE:LINE), 3 missing privilege or resource,\n"
+		"or an output that cannot be created or written (-w, standard output).\n"
+		"See v6kit-6in4-relay(1).\n");
 }
 
 static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
@@ -163,13 +169,26 @@ static bool load_table(const struct relay_app *app, struct relay_table *t, unsig
 	return true;
 }
 
-/* SIGHUP: the new table replaces the old one only when all of it parses. */
-static void reload(struct relay_app *app)
-{
+/* SIGHUP: the new table replaces the old one only when all of it parses.
+ * It is built beside the old one in a thread of its own, so relaying goes
+ * on with the old table meanwhile (a 65,536-line table takes tens of ms,
+ * more on a loaded machine); the main loop swaps it in when it is ready. */
+static struct {
+	pthread_t th;
+	bool running;		/* a thread is building `t` */
+	bool again;		/* SIGHUP during a load: load once more after it */
+	atomic_bool done;
+	const struct relay_app *app;
 	struct relay_table t;
-	char err[512];
+	bool ok;
 	unsigned line;
-	bool ok = load_table(app, &t, &line, err, sizeof(err));
+	char err[512];
+} loader;
+
+static void reload_finish(struct relay_app *app, struct relay_table *tp, bool ok, unsigned line,
+			  const char *err)
+{
+	struct relay_table t = *tp;
 
 	em_begin("reload");
 	em_ts(EM_ANY, "%s reload ", now_wall_us());
@@ -180,12 +199,18 @@ static void reload(struct relay_app *app)
 		relay_stats_bind(&app->stats, &app->table);
 		em_u64(EM_ANY, "destinations", ": %llu destinations", app->table.n);
 	} else {
+		char where[600];
+
+		/* message keeps its FILE:LINE: prefix (scripts grep it); file and
+		 * line are fields of their own too (SPEC §2) */
+		if (app->table_path && line)
+			snprintf(where, sizeof(where), "%s:%u: %s", app->table_path, line, err);
+		else
+			snprintf(where, sizeof(where), "%s", err);
+		em_str(EM_ANY, "message", ", keeping the old table: %s", where);
 		if (app->table_path && line) {
-			em_str(EM_ANY, "file", ", keeping the old table: %s", app->table_path);
-			em_u64(EM_ANY, "line", ":%llu:", line);
-			em_str(EM_ANY, "message", " %s", err);
-		} else {
-			em_str(EM_ANY, "message", ", keeping the old table: %s", err);
+			em_str(EM_JSON, "file", NULL, app->table_path);
+			em_u64(EM_JSON, "line", NULL, line);
 		}
 	}
 	em_end();
@@ -194,6 +219,45 @@ static void reload(struct relay_app *app)
 			app->table_path, line, err);
 	else if (!ok)
 		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s\n", err);
+}
+
+static void *loader_main(void *arg)
+{
+	(void)arg;
+	loader.ok = load_table(loader.app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	atomic_store(&loader.done, true);
+	return NULL;
+}
+
+static void reload_start(struct relay_app *app)
+{
+	if (loader.running) {
+		loader.again = true;
+		return;
+	}
+	loader.app = app;
+	atomic_store(&loader.done, false);
+	if (pthread_create(&loader.th, NULL, loader_main, NULL) == 0) {
+		loader.running = true;
+		return;
+	}
+	/* no thread: build it here, relaying waits */
+	loader.ok = load_table(app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+}
+
+/* The main loop's check: swap in a table the thread has finished. */
+static void reload_poll(struct relay_app *app, bool wait)
+{
+	if (!loader.running || (!wait && !atomic_load(&loader.done)))
+		return;
+	pthread_join(loader.th, NULL);
+	loader.running = false;
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+	if (loader.again && !wait) {
+		loader.again = false;
+		reload_start(app);
+	}
 }
 
 static void emit_stats(struct relay_app *app, struct pio_in *in, const char *type)
@@ -468,12 +532,15 @@ int relay_6in4_main(int argc, char **argv)
 			}
 			if (next_stats_us && (next_stats_us - now) / 1000 < (uint64_t)wait_ms)
 				wait_ms = now >= next_stats_us ? 0 : (int)((next_stats_us - now) / 1000) + 1;
+			if (loader.running && wait_ms > 10)
+				wait_ms = 10;	/* a table is being built: look for it soon */
 			if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
 				die(EXIT_RESOURCE, "poll: %s", strerror(errno));
 			if (sig_reload) {
 				sig_reload = 0;
-				reload(&app);
+				reload_start(&app);
 			}
+			reload_poll(&app, false);
 			if (sig_stats) {
 				sig_stats = 0;
 				emit_stats(&app, in, "stats");
@@ -500,10 +567,11 @@ int relay_6in4_main(int argc, char **argv)
 		}
 	}
 
+	reload_poll(&app, true);	/* a load in progress: finish it, report it */
 	emit_stats(&app, in, "summary");
 	if (dump && pio_dump_close(dump) < 0) {
-		warnmsg("%s: write failed", wfile);
-		rc = EXIT_FAIL;
+		warnmsg("%s: write error: the output is incomplete", wfile);
+		rc = EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	}
 	if (tx)
 		pio_tx_close(tx);

@@ -85,8 +85,10 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"\n"
 		"Exit status: 0 all checksums good (or --fix wrote the output), 1 a bad\n"
-		"checksum was found or the capture is truncated, 2 usage error or bad input.\n"
-		"See v6kit-checksum(1).\n");
+		"checksum was found or the capture is truncated, 2 usage error or bad input\n"
+		"(also --hex bytes that are no packet, a link type -w cannot write), 3 an\n"
+		"output that cannot be created or written (full disk, /dev/full, standard\n"
+		"output included).  See v6kit-checksum(1).\n");
 }
 
 /* ---- counters and reports ---- */

@@ -77,7 +77,10 @@ static const char usage_text[] =
 	"  -h, --help              this text\n"
 	"\n"
 	"Signals: SIGINT/SIGTERM stop with a summary, SIGUSR1 prints a stats line,\n"
-	"SIGHUP reopens the --log file.  See v6kit-dnsfrag(1).\n";
+	"SIGHUP reopens the --log file.\n"
+	"Exit status: 0 stopped, 1 no RA for --gateway-mac auto, 2 usage error,\n"
+	"3 missing privilege or resource, or an output that cannot be created or\n"
+	"written (the --log file, standard output).  See v6kit-dnsfrag(1).\n";
 
 enum {
 	OPT_BACKEND = 256, OPT_BUILTIN, OPT_FRAG_SIZE, OPT_FIRST_FRAG, OPT_ORDER, OPT_FRAG_ID,

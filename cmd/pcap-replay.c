@@ -66,7 +66,9 @@ static const char usage_text[] =
 	"  -q, --quiet             no summary text   -v, --verbose  more diagnostics\n"
 	"  -h, --help              this text\n"
 	"Exit status: 0 everything went out, 1 a frame failed or an input was\n"
-	"truncated, 2 bad usage or input, 3 missing interface or privilege.\n";
+	"truncated, 2 bad usage or input (a link type -w cannot write included),\n"
+	"3 missing interface or privilege, or an output that cannot be created or\n"
+	"written (full disk, /dev/full, standard output included).\n";
 
 enum {
 	OPT_DURATION = 256, OPT_MAX_SLEEP, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,

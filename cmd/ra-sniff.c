@@ -57,7 +57,8 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
 		"end of capture, 2 usage error or unreadable file, 3 no such interface or\n"
-		"no privilege.  See v6kit-ra-sniff(1).\n");
+		"no privilege, or an output that cannot be created or written (full disk,\n"
+		"/dev/full, standard output included).  See v6kit-ra-sniff(1).\n");
 }
 
 struct run {

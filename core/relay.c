@@ -112,8 +112,19 @@ static void index_entry(struct relay_table *t)
  * each line with every earlier one: 65,536 lines took 6 s). */
 static size_t key_slot(const struct relay_table *t, const struct v6_prefix *p, bool *found)
 {
-	size_t h = (addr_hash(p->addr.a, t->keys_size) ^ (size_t)p->len * 0x9e3779b1u) &
-		   (t->keys_size - 1);
+	uint64_t x = 1469598103934665603ull;	/* FNV-1a, then a full avalanche (fmix64):
+						 * table addresses differ in their last octets */
+	size_t h;
+
+	for (int i = 0; i < 16; i++)
+		x = (x ^ p->addr.a[i]) * 1099511628211ull;
+	x ^= p->len;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	h = (size_t)x & (t->keys_size - 1);
 
 	*found = false;
 	while (t->keys[h] >= 0) {
