@@ -471,7 +471,7 @@ int relay_6in4_main(int argc, char **argv)
 				}
 				break;
 			}
-			handle(&app, pio_dlt(in), &f, out, NULL, -1, dump);
+			handle(&app, f.dlt, &f, out, NULL, -1, dump);
 			bytes += PROGRESS_PCAP_REC + f.caplen;
 			progress_tick(&pg, app.stats.packets, bytes);
 		}
@@ -562,7 +562,7 @@ int relay_6in4_main(int argc, char **argv)
 					break;
 				/* with --gateway-mac, outbound frames go straight to
 				 * that MAC on IFACE, not through the kernel */
-				handle(&app, pio_dlt(in), &f, out, tx, has_gw ? -1 : sock41, dump);
+				handle(&app, f.dlt, &f, out, tx, has_gw ? -1 : sock41, dump);
 			}
 		}
 	}

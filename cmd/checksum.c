@@ -168,7 +168,7 @@ static void on_out(void *ctx, const struct sumstream_frame *f)
 	struct job *j = ctx;
 	struct pio_frame pf = {
 		.data = f->data, .caplen = f->caplen, .wirelen = f->wirelen,
-		.ts_sec = f->ts_sec, .ts_nsec = f->ts_nsec,
+		.ts_sec = f->ts_sec, .ts_nsec = f->ts_nsec, .dlt = f->dlt,
 	};
 
 	if (!j->dump) {		/* --hex --fix */
@@ -178,7 +178,8 @@ static void on_out(void *ctx, const struct sumstream_frame *f)
 		j->hex_out_len = f->caplen;
 		return;
 	}
-	if (!j->write_failed && pio_dump_write(j->dump, &pf) < 0)
+	if (!j->write_failed && (f->own_dlt ? pio_dump_write_link(j->dump, &pf, f->dlt) :
+				 pio_dump_write(j->dump, &pf)) < 0)
 		j->write_failed = true;
 }
 
@@ -271,7 +272,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 		bytes += PROGRESS_PCAP_REC + f.caplen;
 		sumstream_add(s, j->packets, &(struct sumstream_frame){
 			.data = f.data, .caplen = f.caplen, .wirelen = f.wirelen,
-			.ts_sec = f.ts_sec, .ts_nsec = f.ts_nsec });
+			.ts_sec = f.ts_sec, .ts_nsec = f.ts_nsec, .own_dlt = true, .dlt = f.dlt });
 		progress_tick(&pg, j->packets, bytes);
 	}
 	sumstream_finish(s);
