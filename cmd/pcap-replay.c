@@ -180,6 +180,7 @@ struct replay {
 	uint64_t fragmented, fragments, unfragmentable;
 	uint64_t fixed, fixed_frames, fix_skipped_frag;
 	uint64_t dump_failed;
+	uint64_t skipped_link;		/* frames of another link type (mixed pcapng) */
 	bool interrupted;
 };
 
@@ -530,6 +531,19 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 	emit_frame(r, frame, len, f->wirelen, ts_ns);
 }
 
+/* A pcapng file may mix link types; the replay sends (and -w writes) the
+ * first one's.  Frames of another are skipped, counted and reported once. */
+static bool other_link(struct replay *r, unsigned i, const struct pio_frame *f)
+{
+	if (f->dlt == r->dlt)
+		return false;
+	if (!r->skipped_link++)
+		warnmsg("%s: frames of link type %s skipped: the replay sends and writes %s "
+			"(split the capture by interface first, e.g. tshark -Y frame.interface_id==N)",
+			r->in[i].path, pio_dlt_name(f->dlt), pio_dlt_name(r->dlt));
+	return true;
+}
+
 static bool should_stop(struct replay *r)
 {
 	if (r->stop)
@@ -599,6 +613,8 @@ static void preload(struct replay *r)
 		int rc;
 
 		while ((rc = pio_next(h, &f)) == 1) {
+			if (other_link(r, i, &f))
+				continue;
 			if (r->n_frames == r->cap_frames) {
 				r->cap_frames = r->cap_frames ? r->cap_frames * 2 : 4096;
 				r->frames = xrealloc(r->frames, r->cap_frames * sizeof(*r->frames));
@@ -646,6 +662,8 @@ static void run_pass_stream(struct replay *r)
 		int rc = 0;
 
 		while (!should_stop(r) && (rc = pio_next(h, &f)) == 1) {
+			if (other_link(r, i, &f))
+				continue;
 			process(r, &f, (uint64_t)f.ts_sec * 1000000000u + f.ts_nsec);
 			progress_draw(r, false);
 		}
@@ -679,6 +697,8 @@ static void summary(struct replay *r, double elapsed)
 	em_u64(EM_ANY, "rewritten", ", %llu rewritten", r->rewritten);
 	em_u64(EM_ANY, "skipped_mtu", ", %llu over --mtu skipped", r->skipped_mtu);
 	em_u64(EM_ANY, "short_frames", ", %llu shorter than on the wire", r->short_frames);
+	if (r->skipped_link)
+		em_u64(EM_ANY, "skipped_link", ", %llu of another link type skipped", r->skipped_link);
 	if (r->fix_csum) {
 		em_u64(EM_ANY, "fixed", "\nfixed %llu checksums", r->fixed);
 		em_u64(EM_ANY, "fixed_frames", " in %llu frames", r->fixed_frames);

@@ -205,3 +205,48 @@ with open(sys.argv[1], "w") as f:
 	echo "$(( (t1 - t0) / 1000000 )) ms"
 	[ $(( (t1 - t0) / 1000000 )) -lt 3000 ]	# quadratic: 6 s
 }
+
+@test "pcapng with interfaces of different link types (mergecap): each packet decoded with its own, as tshark does" {
+	command -v mergecap >/dev/null || skip "needs mergecap"
+	mergecap -F pcapng -w "$T/mixed.pcapng" "$FX/checksum/mixed.pcap" "$FX/checksum/raw.pcap"
+	local want
+	want=$(tshark -r "$T/mixed.pcapng" 2>/dev/null | wc -l)
+	run -1 "$V6KIT" checksum -r "$T/mixed.pcapng" --json
+	mixed_out=$output
+	s=$(printf '%s\n' "$output" | grep '"type":"summary"')
+	[ "$(jq .packets <<<"$s")" -eq "$want" ]
+	# the raw-IP packets are checked too: more than the Ethernet file alone
+	run -1 "$V6KIT" checksum -r "$FX/checksum/mixed.pcap" --json
+	e=$(printf '%s\n' "$output" | grep '"type":"summary"')
+	[ "$(jq '[.checked[]] | add' <<<"$s")" -gt "$(jq '[.checked[]] | add' <<<"$e")" ]
+	# bad checksums per tshark, layer by layer, agree with ours
+	# the raw-IP interface's frames tshark finds bad are the ones we report bad
+	tbad=$(tshark -r "$T/mixed.pcapng" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+		-o tcp.check_checksum:TRUE -T fields -e frame.number -Y 'frame.interface_id == 1 &&
+		(ip.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 ||
+		icmpv6.checksum.status == 0)' 2>/dev/null | sort -n | tr '\n' ' ')
+	echo "tshark: bad raw-IP frames: $tbad"
+	[ -n "$tbad" ]
+	for n in $tbad; do
+		printf '%s\n' "$mixed_out" | grep '"type":"checksum"' | grep -q "\"packet\":$n," ||
+			{ echo "frame $n: tshark says bad, we do not"; false; }
+	done
+	# --fix -w: the Ethernet frames in OUT, the raw-IP ones in OUT.RAW.pcap, all fixed
+	run -0 "$V6KIT" checksum -r "$T/mixed.pcapng" --fix -w "$T/fixed.pcap" -q
+	[[ $output == *"frames of link type RAW go to $T/fixed.RAW.pcap"* ]]
+	[ $(( $(tshark -r "$T/fixed.pcap" 2>/dev/null | wc -l) + $(tshark -r "$T/fixed.RAW.pcap" 2>/dev/null | wc -l) )) -eq "$want" ]
+	run -0 "$V6KIT" checksum -r "$T/fixed.RAW.pcap" -q
+	# standard output holds one link type
+	run "$V6KIT" checksum -r "$T/mixed.pcapng" --fix -w - -q
+	[[ $output == *"mixes link types"* ]]
+	# the other offline applets read it too
+	run "$V6KIT" 6in4-relay -r "$T/mixed.pcapng" -l 192.0.2.1 --dest "$DEST" --json
+	[ "$(printf '%s\n' "$output" | grep '"type":"summary"' | jq .packets)" -eq "$want" ]
+	# pcap-replay sends one link type: the others are skipped, counted, reported
+	run -0 "$V6KIT" pcap-replay -t -w "$T/o.pcap" "$T/mixed.pcapng" --json
+	s=$(printf '%s\n' "$output" | grep '"type":"summary"')
+	eth=$(tshark -r "$T/mixed.pcapng" -Y 'frame.interface_id == 0' 2>/dev/null | wc -l)
+	[ "$(jq .written <<<"$s")" -eq "$eth" ]
+	[ "$(jq .skipped_link <<<"$s")" -eq $((want - eth)) ]
+	[[ $output == *"frames of link type RAW skipped"* ]]
+}
