@@ -90,7 +90,10 @@ static void index_entry(struct relay_table *t)
 	size_t i = t->n - 1;
 
 	if (t->d[i].v6.len < 128) {
-		t->pfx = xrealloc(t->pfx, (t->n_pfx + 1) * sizeof(*t->pfx));
+		if (t->n_pfx == t->cap_pfx) {	/* geometric: one realloc per entry was quadratic */
+			t->cap_pfx = t->cap_pfx ? t->cap_pfx * 2 : 16;
+			t->pfx = xrealloc(t->pfx, t->cap_pfx * sizeof(*t->pfx));
+		}
 		t->pfx[t->n_pfx++] = (uint32_t)i;
 		return;
 	}

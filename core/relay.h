@@ -59,7 +59,7 @@ struct relay_table {
 	int32_t *hash;
 	size_t hash_size;		/* power of two, > 2 * n */
 	uint32_t *pfx;
-	size_t n_pfx;
+	size_t n_pfx, cap_pfx;
 	/* Every entry by (address, length), for the duplicate check. */
 	int32_t *keys;
 	size_t keys_size;
