@@ -8,6 +8,7 @@
 #include "applets.h"
 #include "emit.h"
 #include "util.h"
+#include "version.h"	/* generated from debian/changelog */
 
 #define X_ENTRY(id, name, summary) { name, summary, id##_main, id##_longopts },
 const struct applet v6_applets[] = {

@@ -2,7 +2,9 @@
 #include "emit.h"
 #include "progress.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,50 @@ static struct {
 	char *text;
 	size_t tlen, tcap;
 } em = { .out = NULL };
+
+/* --log FILE: a second sink for the JSON lines, reopened after SIGHUP. */
+static struct {
+	const char *path;
+	FILE *f;
+} emlog;
+static volatile sig_atomic_t emlog_hup;
+
+static FILE *emlog_fopen(const char *path)
+{
+	return fopen(path, "a");
+}
+
+void em_log_open(const char *path)
+{
+	emlog.path = path;
+	emlog.f = emlog_fopen(path);
+	if (!emlog.f)
+		die(EXIT_RESOURCE, "cannot open --log file %s: %s", path, strerror(errno));
+}
+
+void em_log_reopen_request(void) { emlog_hup = 1; }
+
+static void emlog_write(const char *line)
+{
+	if (!emlog.f)
+		return;
+	if (emlog_hup) {
+		FILE *f;
+
+		emlog_hup = 0;
+		f = emlog_fopen(emlog.path);
+		if (f) {
+			fclose(emlog.f);
+			emlog.f = f;
+		} else {
+			warnmsg("cannot reopen --log file %s: %s (still writing the old one)", emlog.path,
+				strerror(errno));
+		}
+	}
+	fputs(line, emlog.f);
+	fputc('\n', emlog.f);
+	fflush(emlog.f);
+}
 
 void em_init(bool json, FILE *out)
 {
@@ -126,6 +172,7 @@ void em_end(void)
 		if (s) {
 			fputs(s, out);
 			fputc('\n', out);
+			emlog_write(s);
 			free(s);
 		}
 		json_decref(em.stack[0]);

@@ -22,6 +22,14 @@ enum em_where {
 
 void em_init(bool json, FILE *out);
 bool em_is_json(void);
+
+/* --log FILE (httpfrag, 6in4-relay, ra-sniff): every JSON line also goes,
+ * appended, to FILE (opened now; exit 3 if it cannot be).  JSON mode only.
+ * em_log_reopen_request() is async-signal-safe (call it from the SIGHUP
+ * handler): the file is reopened by name before the next line, for log
+ * rotation; if that fails the old one stays in use, with a warning. */
+void em_log_open(const char *path);
+void em_log_reopen_request(void);
 FILE *em_stream(void);
 
 void em_begin(const char *type);
