@@ -225,7 +225,11 @@ units_here() {
 		grep -q '^RestrictAddressFamilies=AF_' "$u"
 		amb=$(sed -n 's/^AmbientCapabilities=//p' "$u")
 		bnd=$(sed -n 's/^CapabilityBoundingSet=//p' "$u")
-		[ -n "$amb" ] && [ "$amb" = "$bnd" ]
+		# The bounding set holds the file capabilities postinst sets (or
+		# execve would fail: capabilities(7), capability-dumb binaries);
+		# the ambient set is what the applet uses.
+		[ "$bnd" = "CAP_NET_RAW CAP_NET_ADMIN CAP_NET_BIND_SERVICE" ]
+		grep -q '^CAPS=cap_net_raw,cap_net_admin,cap_net_bind_service+ep$' "$V6KIT_TOP/debian/postinst"
 		case $a in
 		dnsfrag) [ "$amb" = "CAP_NET_RAW CAP_NET_BIND_SERVICE" ] ;;
 		httpfrag) [ "$amb" = "CAP_NET_RAW CAP_NET_ADMIN" ] ;;
@@ -310,20 +314,30 @@ unit_start() {
 	UPID=$LAB_BG_PID UOUT=$LAB_BG_OUT UERR=$LAB_BG_ERR
 }
 
-# The running daemon is what the unit promises: our uid, only the unit's
-# capabilities, no new privileges.
+# caps_mask "CAP_A CAP_B": the capability bit mask.
+caps_mask() {
+	local c m=0
+	for c in $1; do
+		m=$(( m | 1 << $(capsh --explain="${c,,}" 2>/dev/null | sed -n 's/^[a-z_]* (\([0-9]*\)).*/\1/p;q') ))
+	done
+	echo "$m"
+}
+
+# The running daemon is what the unit promises: our uid, no new privileges,
+# no effective capability beyond AmbientCapabilities=, the unit's bounding set.
 unit_check_creds() {
-	local st want=0 c
+	local st u amb bnd eff cbnd
+	u=$ROOT/lib/systemd/system/v6kit-$1@.service
 	st=$(cat "/proc/$UPID/status")
 	grep -q "^Uid:[[:space:]]*$UNIT_UID[[:space:]]" <<<"$st" || { echo "$st"; return 1; }
 	grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$st"
-	for c in $(unit_value "$ROOT/lib/systemd/system/v6kit-$1@.service" CapabilityBoundingSet); do
-		want=$(( want | 1 << $(capsh --explain="${c,,}" 2>/dev/null | sed -n 's/^[a-z_]* (\([0-9]*\)).*/\1/p;q') ))
-	done
+	amb=$(caps_mask "$(unit_value "$u" AmbientCapabilities)")
+	bnd=$(caps_mask "$(unit_value "$u" CapabilityBoundingSet)")
 	eff=$((16#$(sed -n 's/^CapEff:[[:space:]]*//p' <<<"$st")))
-	bnd=$((16#$(sed -n 's/^CapBnd:[[:space:]]*//p' <<<"$st")))
-	[ $(( eff & ~want )) -eq 0 ] || { echo "CapEff $eff beyond $want"; return 1; }
-	[ "$bnd" -eq "$want" ] || { echo "CapBnd $bnd, unit $want"; return 1; }
+	cbnd=$((16#$(sed -n 's/^CapBnd:[[:space:]]*//p' <<<"$st")))
+	echo "# $1: CapEff $(printf %x $eff), unit ambient $(printf %x $amb)" >&3
+	[ $(( eff & ~amb )) -eq 0 ] || { echo "CapEff $eff beyond $amb"; return 1; }
+	[ "$cbnd" -eq "$bnd" ] || { echo "CapBnd $cbnd, unit $bnd"; return 1; }
 }
 
 # unit_rotate: what /etc/logrotate.d/v6kit does, on our log directory, with
