@@ -37,6 +37,8 @@ static FILE *emlog_fopen(const char *path)
 
 void em_log_open(const char *path)
 {
+	if (emlog.f)
+		fclose(emlog.f);
 	emlog.path = path;
 	emlog.f = emlog_fopen(path);
 	if (!emlog.f)
