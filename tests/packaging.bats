@@ -32,7 +32,7 @@ setup_file() {
 		echo "dpkg-buildpackage missing (make deps installs dpkg-dev, debhelper)" >"$PKG/build.skip"
 	else
 		git clone -q "$V6KIT_TOP" "$PKG/src/v6kit" &&
-			(cd "$PKG/src/v6kit" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+			(cd "$PKG/src/v6kit" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL DEB_BUILD_OPTIONS=parallel=2 \
 				dpkg-buildpackage -us -uc -b) >"$PKG/build.log" 2>&1
 		echo $? >"$PKG/build.rc"
 		DEB=$(ls "$PKG"/src/v6kit_*.deb 2>/dev/null | head -n1)
