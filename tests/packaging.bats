@@ -544,6 +544,24 @@ print("\n".join(sorted((allow or set()) - deny)))' "$1"
 	done
 }
 
+@test "--log (the units' log file) in httpfrag, 6in4-relay, ra-sniff: JSON only, opened at start, exit 2 or 3 otherwise" {
+	: "${V6KIT:=$V6KIT_TOP/build/v6kit}"
+	d=$(mktemp -d)
+	for a in "httpfrag -i lo -l ::1 --backend ::1" "6in4-relay -r x.pcap --dest 2001:db8::1,192.0.2.2,02:00:00:00:00:01" \
+		"ra-sniff -r x.pcap"; do
+		# shellcheck disable=SC2086
+		run "$V6KIT" $a --log "$d/x.json"
+		[ "$status" -eq 2 ] && [[ $output == *"--log writes JSON lines: it needs --json"* ]] || { echo "$a: $output"; return 1; }
+	done
+	# Offline runs write the same lines to stdout and the file.
+	run "$V6KIT" ra-sniff -r "$V6KIT_TOP/tests/fixtures/ra/hbh.pcap" --json --log "$d/ra.json"
+	[ "$status" -le 1 ]
+	[ "$output" = "$(cat "$d/ra.json")" ] && grep -q '"type":"summary"' "$d/ra.json"
+	run "$V6KIT" ra-sniff -r "$V6KIT_TOP/tests/fixtures/ra/hbh.pcap" --json --log "$d/no/such/dir.json"
+	[ "$status" -eq 3 ] && [[ $output == *"cannot open --log file"* ]]
+	rm -rf "$d"
+}
+
 # ---- the release tarball and the build ----------------------------------
 
 @test "make dist: the tarball builds quietly and passes make test elsewhere" {
