@@ -513,7 +513,7 @@ static void prepare_host(void)
 			problems++;
 		}
 	}
-	switch (hostprep_nft_drops_rst()) {
+	switch (hostprep_nft_drops_rst(err)) {
 	case 0:
 		warnmsg("nothing drops the kernel's TCP RSTs; run: nft add table inet v6kit; "
 			"nft add chain inet v6kit out '{ type filter hook output priority 0; }'; "
@@ -527,7 +527,7 @@ static void prepare_host(void)
 		problems++;
 		break;
 	case -1:
-		warnmsg("cannot check the nftables ruleset for RST suppression (nft missing?)");
+		warnmsg("cannot check the nftables ruleset for RST suppression: %s", err);
 		break;
 	}
 	if (problems && !H.no_host_check)
@@ -597,7 +597,7 @@ static void drain(struct pio_in *in, enum tf_leg leg)
 		if (r <= 0) {
 			if (r < 0) {
 				/* the interface went away or the socket broke: stop, report */
-				warnmsg("capture on the %s leg failed: %s",
+				errmsg("capture on the %s leg failed: %s",
 					leg == TF_LEG_CLIENT ? "client" : "back-end", pio_error(in));
 				H.capture_failed = true;
 				sig_stop = 1;
@@ -705,7 +705,7 @@ int httpfrag_main(int argc, char **argv)
 	pio_tx_close(H.tx_client);
 	fragtx_close(H.raw);
 	if (H.dump && pio_dump_close(H.dump) < 0)
-		warnmsg("-w %s: write failed", H.wfile);
+		errmsg("-w %s: write failed", H.wfile);
 	tf_free(H.tf);
 	hostprep_restore(&H.hp);
 	return H.capture_failed ? EXIT_FAIL : EXIT_OK;

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"       v6kit help APPLET             (same as: v6kit APPLET --help)\n"
 		"       v6kit [shell]                 interactive shell; reads commands\n"
 		"                                     line by line when stdin is not a terminal\n"
+		"       v6kit shell SCRIPT            run the 'APPLET ARGS...' lines of SCRIPT\n"
 		"\n"
 		"IPv6 measurement and packet tools over one packet core.\n"
 		"\nApplets:\n");

@@ -64,7 +64,8 @@ static const char usage_text[] =
 	"  -q, --quiet             no summary text   -v, --verbose  more diagnostics\n"
 	"  -h, --help              this text\n"
 	"Exit status: 0 everything went out, 1 a frame failed or an input was\n"
-	"truncated, 2 bad usage or input, 3 missing interface or privilege.\n";
+	"truncated, 2 bad usage or input, 3 missing interface or privilege.\n"
+	"See v6kit-pcap-replay(1).\n";
 
 enum {
 	OPT_DURATION = 256, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
@@ -362,7 +363,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 		if (pio_dump_write(r->dump, &f) < 0) {
 			r->dump_failed++;
 			if (!r->tx) {
-				warnmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
+				errmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
 				r->stop = true;
 			}
 		} else {
@@ -521,8 +522,8 @@ static void note_truncated(struct replay *r, unsigned i, struct pio_in *h)
 		return;
 	r->in[i].truncated = true;
 	r->truncated++;
-	em_error_at(r->in[i].path, 0, 0, "%s: %s (frames before it were replayed)",
-		    r->in[i].path, pio_error(h));
+	em_error_at(r->in[i].path, 0, 0, "%s (frames before it were replayed)",
+		    pio_error(h));
 }
 
 static void start_pass(struct replay *r)
@@ -819,14 +820,14 @@ int pcap_replay_main(int argc, char **argv)
 		r.packets = st.sent;
 		r.bytes = st.bytes;
 		if (st.failed)
-			warnmsg("%llu frames could not be sent (last error: %s)",
+			errmsg("%llu frames could not be sent (last error: %s)",
 				(unsigned long long)st.failed, strerror(st.last_errno));
 	}
 	r.failed += r.dump_failed;
 	elapsed = r.pace.started ? (double)(t_end - r.pace.start_ns) / 1e9 : 0;
 	progress_draw(&r, true);
 	if (r.dump && pio_dump_close(r.dump) < 0) {
-		warnmsg("%s: write failed", r.outpath);
+		errmsg("%s: write failed", r.outpath);
 		r.failed++;
 	}
 	if (v6_verbosity >= 0 || json)

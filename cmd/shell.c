@@ -624,9 +624,17 @@ int shell_main(int argc, char **argv)
 		die_usage("shell: one SCRIPT at most");
 	if (argc == 2 && strcmp(argv[1], "-")) {
 		FILE *in = fopen(argv[1], "r");
+		struct stat st;
+
 		if (!in)
 			die(EXIT_USAGE, "%s: %s", argv[1], strerror(errno));
+		/* fopen() takes a directory; reading it then fails with EISDIR,
+		 * which must not pass for an empty script. */
+		if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode))
+			die(EXIT_USAGE, "%s: %s", argv[1], strerror(EISDIR));
 		rc = run_script(in);
+		if (ferror(in))
+			die(EXIT_USAGE, "%s: read error", argv[1]);
 		fclose(in);
 		return rc;
 	}

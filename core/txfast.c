@@ -475,7 +475,7 @@ static int open_xdp(struct txfast *t, char *err, size_t errlen)
 		return -1;
 	}
 	if (nl_link_get(t->ifname, 0, &l) < 0) {
-		snprintf(err, errlen, "interface %s: %s", t->ifname, nl_error());
+		snprintf(err, errlen, "%s", nl_error());
 		return -1;
 	}
 	mtu = l.mtu ? l.mtu : 1500;
