@@ -402,7 +402,7 @@ int hostprep_nft_drops_rst(char why[HOSTPREP_ERRLEN])
 		if (rc == 127)
 			snprintf(why, HOSTPREP_ERRLEN, "nft(8) not found: install nftables");
 		else if (geteuid() != 0 && (strstr(msg, "ermission") || strstr(msg, "not permitted")))
-			snprintf(why, HOSTPREP_ERRLEN, "nft list ruleset: %s (need root or CAP_NET_ADMIN)", msg);
+			snprintf(why, HOSTPREP_ERRLEN, "nft list ruleset is not permitted (need root or CAP_NET_ADMIN)");
 		else
 			snprintf(why, HOSTPREP_ERRLEN, "nft list ruleset: %s", rc < 0 ? "cannot run" : msg);
 		return -1;
