@@ -305,3 +305,17 @@ bash_complete() {
 	[ "$status" -eq 0 ]
 	[ "$(sort <<<"$output")" = "$("$V6KIT" --options "$a" | sort)" ]
 }
+
+@test "shell TAB: option values from the same table (--tx, --intf1, --frag-id=)" {
+	command -v unshare >/dev/null && unshare -n true 2>/dev/null || skip "cannot create a network namespace"
+	# A fresh namespace holds only 'lo'.  Each completed line runs (and
+	# fails on the missing arguments), which shows it whole.
+	run unshare -n /usr/bin/python3 "$TOP/tests/lib/pty_drive.py" 'expect=v6kit> ' \
+		'send=dnsfrag --tx l\t\r' 'expect=v6kit> ' 'send=pcap-replay --intf1 l\t\r' 'expect=v6kit> ' \
+		'send=httpfrag --frag-id=s\t\r' 'expect=v6kit> ' 'send=exit\r' -- "$V6KIT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"dnsfrag --tx link "* ]]
+	[[ $output == *"pcap-replay --intf1 lo "* ]]
+	[[ $output == *"httpfrag --frag-id=sequential "* ]]
+}
