@@ -171,7 +171,11 @@ static int packet_socket(const char *ifname, char *err, size_t errlen, int *exit
 	int fd, sndbuf = 4 << 20;
 
 	if (!ifindex) {
-		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		/* the same words as every other applet's missing interface */
+		if (errno == ENODEV || errno == ENXIO)
+			snprintf(err, errlen, "%s: no such interface", ifname);
+		else
+			snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
 		*exit_code = EXIT_RESOURCE;
 		return -1;
 	}

@@ -58,6 +58,8 @@ nobody_bin() {
 		[[ $output == *nosuch0* ]]
 		[[ $output != *"nosuch0: nosuch0"* && $output != *"nosuch0: interface nosuch0"* ]]
 		[ "$(grep -o nosuch0 <<<"$output" | wc -l)" -eq 1 ]
+		# and in the same words everywhere
+		[ "$output" = "v6kit ${cmd%% *}: nosuch0: no such interface" ]
 	done
 }
 
