@@ -137,7 +137,7 @@ relay_inputs() {
 	/usr/bin/python3 - "$TMP" <<'EOF'
 import sys
 from decimal import Decimal
-from scapy.all import IP, IPv6, ICMPv6EchoRequest, Ether, PcapWriter
+from scapy.all import IP, IPv6, ICMPv6EchoRequest, Ether, CookedLinuxV2, PcapWriter
 d = sys.argv[1]
 p = IP(src="198.51.100.1", dst="192.0.2.2", proto=41) / IPv6(src="2001:db8:ff::1", dst="2001:db8:1::a") / ICMPv6EchoRequest()
 w = PcapWriter(d + "/nsec.pcap", nano=True)
@@ -149,6 +149,13 @@ w.close()
 w = PcapWriter(d + "/raw.pcap", linktype=101)
 for i in range(3):
     f = p.copy()
+    f.time = 1700000000 + i
+    w.write(f)
+w.close()
+w = PcapWriter(d + "/sll2.pcap", linktype=276)
+for i in range(3):
+    f = CookedLinuxV2(proto=0x0800, ifindex=2, lladdrtype=1, pkttype=0, lladdrlen=6,
+                      src=b"\x02\x00\x00\x00\x00\xfe\x00\x00") / p
     f.time = 1700000000 + i
     w.write(f)
 w.close()
@@ -169,8 +176,13 @@ EOF
 	[ "$(head -c4 "$TMP/out2.pcap" | od -An -tx1 | tr -d ' ')" = d4c3b2a1 ]
 }
 
-@test "6in4-relay: raw-IP input without --mac warns of the zero source MAC" {
+@test "6in4-relay: raw-IP and SLL2 input without --mac warn of the zero source MAC" {
 	relay_inputs
+	run --separate-stderr "$V6KIT" 6in4-relay -r "$TMP/sll2.pcap" "${DEST[@]}" -w "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"sll2.pcap has no Ethernet header to learn our MAC from"* ]]
+	[ "$(tshark -r "$TMP/out.pcap" -T fields -e eth.src 2>/dev/null | sort -u)" = 00:00:00:00:00:00 ]
+	[ "$(tshark -r "$TMP/out.pcap" 2>/dev/null | wc -l)" -eq 3 ]
 	run --separate-stderr "$V6KIT" 6in4-relay -r "$TMP/raw.pcap" "${DEST[@]}" -w "$TMP/out.pcap" --json
 	echo "$output $stderr"
 	[ "$status" -eq 0 ]
