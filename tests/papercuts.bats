@@ -198,17 +198,17 @@ EOF
 	[ -z "$stderr" ]
 }
 
-@test "6in4-relay: the write error comes before the summary, exit 1" {
+@test "6in4-relay: the write error comes before the summary, exit 3" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	relay_inputs
 	run --separate-stderr "$V6KIT" 6in4-relay -r "$TMP/nsec.pcap" "${DEST[@]}" -w /dev/full --json
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
 	[ "$(jq -r .type <<<"$output" | tr '\n' ' ')" = "error summary " ]
-	[ "$(head -n1 <<<"$output" | jq -r .message)" = "/dev/full: write failed" ]
+	[ "$(head -n1 <<<"$output" | jq -r .message)" = "/dev/full: write error: the output is incomplete" ]
 	run "$V6KIT" 6in4-relay -r "$TMP/nsec.pcap" "${DEST[@]}" -w /dev/full
-	[ "$status" -eq 1 ]
-	[[ ${lines[0]} == "v6kit 6in4-relay: /dev/full: write failed" ]]
+	[ "$status" -eq 3 ]
+	[[ ${lines[0]} == "v6kit 6in4-relay: /dev/full: write error: the output is incomplete" ]]
 	[[ ${lines[1]} == summary:* ]]
 }
 
