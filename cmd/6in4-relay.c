@@ -469,8 +469,15 @@ int relay_6in4_main(int argc, char **argv)
 
 	if (rfile) {
 		in = pio_open_offline(rfile);
-		if (wfile)
-			dump = pio_dump_open(wfile, V6_DLT_EN10MB, PIO_SNAPLEN, 0);
+		if (wfile) {
+			/* nanosecond input keeps its nanoseconds (as checksum and
+			 * pcap-replay do) */
+			dump = pio_dump_open(wfile, V6_DLT_EN10MB, PIO_SNAPLEN,
+					     pio_source_usec(in) ? 0 : PIO_DUMP_NSEC);
+			if (!app.cfg.has_mac && pio_dlt(in) != V6_DLT_EN10MB)
+				warnmsg("%s has no Ethernet header to learn our MAC from: relayed frames "
+					"get source MAC 00:00:00:00:00:00 (give --mac)", rfile);
+		}
 		struct progress pg;
 		uint64_t bytes = PROGRESS_PCAP_HDR;
 
@@ -568,7 +575,7 @@ int relay_6in4_main(int argc, char **argv)
 			for (int i = 0; i < 256 && !sig_stop && (!count || app.stats.packets < count); i++) {
 				got = pio_next(in, &f);
 				if (got < 0) {
-					warnmsg("capture: %s", pio_error(in));
+					errmsg("capture: %s", pio_error(in));
 					rc = EXIT_FAIL;
 					sig_stop = 1;
 					break;
@@ -583,11 +590,12 @@ int relay_6in4_main(int argc, char **argv)
 	}
 
 	reload_poll(&app, true);	/* a load in progress: finish it, report it */
-	emit_stats(&app, in, "summary");
+	/* The write error first: the summary is the last word of the run. */
 	if (dump && pio_dump_close(dump) < 0) {
-		warnmsg("%s: write error: the output is incomplete", wfile);
+		errmsg("%s: write error: the output is incomplete", wfile);
 		rc = EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	}
+	emit_stats(&app, in, "summary");
 	if (tx)
 		pio_tx_close(tx);
 	if (sock41 >= 0)

@@ -39,6 +39,14 @@ struct applet {
 };
 
 extern const struct applet v6_applets[];	/* terminated by {NULL} */
+
+/* Option values for completions (cmd/optvals.c): the closed set of words
+ * ("link raw") or kind (":interface", ":file", ":user") that the option
+ * `word` ("--tx", "-i") of applet `a` takes, or NULL.  applet_print_values() writes one line per
+ * option, "--OPTION<TAB>VALUES" (and "-X<TAB>VALUES" for its short form):
+ * `v6kit --values APPLET`; with a NULL applet, the raw table. */
+const char *applet_option_values(const struct applet *a, const char *word);
+void applet_print_values(const struct applet *a);
 const struct applet *applet_find(const char *name);
 /* Run applet `a` (argv[0] is replaced): sets the diagnostics prefix and the
  * emitter, as every entry point (dispatch, links, the shell) must. */

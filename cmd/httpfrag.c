@@ -538,7 +538,7 @@ static void prepare_host(void)
 			problems++;
 		}
 	}
-	switch (hostprep_nft_drops_rst()) {
+	switch (hostprep_nft_drops_rst(err)) {
 	case 0:
 		warnmsg("nothing drops the kernel's TCP RSTs; run: nft add table inet v6kit; "
 			"nft add chain inet v6kit out '{ type filter hook output priority 0; }'; "
@@ -552,7 +552,7 @@ static void prepare_host(void)
 		problems++;
 		break;
 	case -1:
-		warnmsg("cannot check the nftables ruleset for RST suppression (nft missing?)");
+		warnmsg("cannot check the nftables ruleset for RST suppression: %s", err);
 		break;
 	}
 	if (problems && !H.no_host_check)
@@ -656,7 +656,7 @@ static void drain(struct pio_in *in, enum tf_leg leg)
 		if (r <= 0) {
 			if (r < 0) {
 				/* the interface went away or the socket broke: stop, report */
-				warnmsg("capture on the %s leg failed: %s",
+				errmsg("capture on the %s leg failed: %s",
 					leg == TF_LEG_CLIENT ? "client" : "back-end", pio_error(in));
 				H.capture_failed = true;
 				sig_stop = 1;
@@ -785,7 +785,7 @@ int httpfrag_main(int argc, char **argv)
 	fragtx_close(H.raw);
 	nh_close(H.nh);
 	if (H.dump && pio_dump_close(H.dump) < 0) {
-		warnmsg("-w %s: write error: the output is incomplete", H.wfile);
+		errmsg("-w %s: write error: the output is incomplete", H.wfile);
 		out_failed = true;
 	}
 	tf_free(H.tf);

@@ -33,9 +33,11 @@ static void usage(FILE *f)
 		"       APPLET [OPTION]...            (via a link named after the applet)\n"
 		"       v6kit --list | --version | --help\n"
 		"       v6kit --options APPLET        (APPLET's long options, for completions)\n"
+		"       v6kit --values APPLET         (the values its options take, for completions)\n"
 		"       v6kit help APPLET             (same as: v6kit APPLET --help)\n"
 		"       v6kit [shell]                 interactive shell; reads commands\n"
 		"                                     line by line when stdin is not a terminal\n"
+		"       v6kit shell SCRIPT            run the 'APPLET ARGS...' lines of SCRIPT\n"
 		"\n"
 		"IPv6 measurement and packet tools over one packet core.\n"
 		"\nApplets:\n");
@@ -96,6 +98,18 @@ int main(int argc, char **argv)
 			die(EXIT_USAGE, "--options needs an applet name (see 'v6kit --list')");
 		for (const struct option *o = a->longopts; o && o->name; o++)
 			printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--values")) {
+		/* "--OPTION<TAB>WORDS" per option with known values: a closed set
+		 * ("link raw") or a kind (":interface", ":file", ":user"). */
+		if (argc == 2) {
+			applet_print_values(NULL);
+			return EXIT_OK;
+		}
+		if (!(a = applet_find(argv[2])))
+			die(EXIT_USAGE, "--values needs an applet name (see 'v6kit --list')");
+		applet_print_values(a);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {

@@ -69,7 +69,8 @@ static const char usage_text[] =
 	"Exit status: 0 everything went out, 1 a frame failed or an input was\n"
 	"truncated, 2 bad usage or input (a link type -w cannot write included),\n"
 	"3 missing interface or privilege, or an output that cannot be created or\n"
-	"written (full disk, /dev/full, standard output included).\n";
+	"written (full disk, /dev/full, standard output included).\n"
+	"See v6kit-pcap-replay(1).\n";
 
 enum {
 	OPT_DURATION = 256, OPT_MAX_SLEEP, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
@@ -387,7 +388,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 		if (pio_dump_write(r->dump, &f) < 0) {
 			r->dump_failed++;
 			if (!r->tx) {
-				warnmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
+				errmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
 				r->stop = true;
 				r->stop_why = "write error";
 			}
@@ -562,8 +563,8 @@ static void note_truncated(struct replay *r, unsigned i, struct pio_in *h)
 		return;
 	r->in[i].truncated = true;
 	r->truncated++;
-	em_error_at(r->in[i].path, 0, 0, "%s: %s (frames before it were replayed)",
-		    r->in[i].path, pio_error(h));
+	em_error_at(r->in[i].path, 0, 0, "%s (frames before it were replayed)",
+		    pio_error(h));
 }
 
 static void start_pass(struct replay *r)
@@ -805,7 +806,7 @@ static int finish(struct replay *r, bool json)
 		r->packets = st.sent;
 		r->bytes = st.bytes;
 		if (st.failed)
-			warnmsg("%llu frames could not be sent (last error: %s)",
+			errmsg("%llu frames could not be sent (last error: %s)",
 				(unsigned long long)st.failed, strerror(st.last_errno));
 	}
 	r->failed += r->dump_failed;
@@ -824,7 +825,7 @@ static int finish(struct replay *r, bool json)
 		if (pio_dump_close(r->dump) < 0)
 			wrc = -1;
 		if (wrc < 0) {
-			warnmsg("%s: write error: only %llu of %llu frames were written", r->outpath,
+			errmsg("%s: write error: only %llu of %llu frames were written", r->outpath,
 				(unsigned long long)r->written, (unsigned long long)handed);
 			r->failed++;
 			out_failed = true;

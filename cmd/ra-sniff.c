@@ -259,7 +259,7 @@ int ra_sniff_main(int argc, char **argv)
 
 		if (!r.gw_found) {
 			if (!r.quiet)
-				warnmsg("no default router: no valid RA with a non-zero router lifetime%s",
+				errmsg("no default router: no valid RA with a non-zero router lifetime%s",
 					path ? " in the capture" : " before the time limit");
 			return EXIT_FAIL;
 		}

@@ -349,6 +349,22 @@ static void cands_interfaces(void)
 	if_freenameindex(ifs);
 }
 
+static void cands_words(const char *list)	/* space-separated */
+{
+	char buf[64];
+
+	while (*list) {
+		size_t n = strcspn(list, " ");
+
+		if (n && n < sizeof(buf)) {
+			memcpy(buf, list, n);
+			buf[n] = 0;
+			cands_add(buf);
+		}
+		list += n + (list[n] == ' ');
+	}
+}
+
 static char *cand_gen(const char *text, int state)
 {
 	static size_t i, len;
@@ -373,6 +389,7 @@ static char **complete(const char *text, int start, int end)
 	struct words w;
 	const char *prev = NULL;
 	const struct applet *a;
+	const char *vals = NULL;
 	char **matches = NULL;
 	size_t nwords;
 	bool after_eq;
@@ -397,7 +414,18 @@ static char **complete(const char *text, int start, int end)
 	if (nwords == 0) {
 		if (!after_eq)
 			cands_applets(true);
-	} else if (prev && (!strcmp(prev, "-i") || !strcmp(prev, "--interface"))) {
+	} else if (nwords >= 2 && (a = applet_find(w.v[0])) && (vals = applet_option_values(a, prev)) &&
+		   strcmp(vals, ":interface")) {
+		/* the option's values from the same table as bash and zsh; files
+		 * and users are readline's own completion */
+		if (vals[0] == ':') {
+			words_free(&w);
+			free(prefix);
+			return NULL;
+		}
+		cands_words(vals);
+	} else if (prev && (!strcmp(prev, "-i") || !strcmp(prev, "--interface") ||
+			    (vals && !strcmp(vals, ":interface")))) {
 		cands_interfaces();
 	} else if (nwords == 1 && (!strcmp(w.v[0], "help") || !strcmp(w.v[0], "?"))) {
 		cands_applets(false);
@@ -624,9 +652,17 @@ int shell_main(int argc, char **argv)
 		die_usage("shell: one SCRIPT at most");
 	if (argc == 2 && strcmp(argv[1], "-")) {
 		FILE *in = fopen(argv[1], "r");
+		struct stat st;
+
 		if (!in)
 			die(EXIT_USAGE, "%s: %s", argv[1], strerror(errno));
+		/* fopen() takes a directory; reading it then fails with EISDIR,
+		 * which must not pass for an empty script. */
+		if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode))
+			die(EXIT_USAGE, "%s: %s", argv[1], strerror(EISDIR));
 		rc = run_script(in);
+		if (ferror(in))
+			die(EXIT_USAGE, "%s: read error", argv[1]);
 		fclose(in);
 		return rc;
 	}

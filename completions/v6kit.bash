@@ -1,6 +1,8 @@
 # v6kit.bash - bash completion for v6kit and its applet links (checksum,
 # ra-sniff, ...).  Driven by the binary: applet names from `v6kit --list`,
-# long options from `v6kit --options APPLET` (a trailing "=" takes a value).
+# long options from `v6kit --options APPLET` (a trailing "=" takes a value),
+# option values from `v6kit --values APPLET` ("--OPT<TAB>WORDS": a closed set
+# of words, or :interface, :file, :user).
 # Installed once as .../completions/v6kit and symlinked per applet name, so
 # bash-completion's loader finds it under either name.
 
@@ -38,6 +40,20 @@ _v6kit_interfaces()
 	fi
 }
 
+# Complete $1 as a value of the kind or word set $2 (a --values entry).
+_v6kit_value()
+{
+	case $2 in
+	:interface) _v6kit_reply "$1" "$(_v6kit_interfaces)" ;;
+	:user) mapfile -t COMPREPLY < <(compgen -u -- "$1") ;;
+	:file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$1")
+		compopt -o filenames 2>/dev/null
+		;;
+	*) _v6kit_reply "$1" "${2// /$'\n'}" ;;
+	esac
+}
+
 _v6kit()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd bin applet first=1
@@ -56,12 +72,12 @@ _v6kit()
 	if [[ $cmd == v6kit ]]; then
 		if ((COMP_CWORD == 1)); then
 			_v6kit_reply "$cur" "$("$bin" --list 2>/dev/null | cut -f1
-				printf '%s\n' help shell --list --version --help --options)"
+				printf '%s\n' help shell --list --version --help --options --values)"
 			return 0
 		fi
 		applet=${COMP_WORDS[1]}
 		case $applet in
-		help | --options)
+		help | --options | --values)
 			((COMP_CWORD == 2)) && _v6kit_reply "$cur" "$("$bin" --list 2>/dev/null | cut -f1)"
 			return 0
 			;;
@@ -77,19 +93,27 @@ _v6kit()
 		applet=$cmd
 	fi
 
-	case $prev in
-	-i | --interface)
-		_v6kit_reply "$cur" "$(_v6kit_interfaces)"
-		return 0
-		;;
-	esac
+	# The value of the option before: what `v6kit --values APPLET` says it
+	# takes; nothing for other options that take a value (a number, an
+	# address: no list to offer).
+	if [[ $prev == -* ]] && ((COMP_CWORD - 1 >= first)); then
+		local opt vals
+		while IFS=$'\t' read -r opt vals; do
+			if [[ $opt == "$prev" ]]; then
+				_v6kit_value "$cur" "$vals"
+				return 0
+			fi
+		done < <("$bin" --values "$applet" 2>/dev/null)
+		[[ $prev == --* ]] && grep -qxF -- "$prev=" < <("$bin" --options "$applet" 2>/dev/null) &&
+			return 0
+	fi
 	if [[ $cur == -* ]] && ((COMP_CWORD >= first)); then
 		_v6kit_reply "$cur" "$("$bin" --options "$applet" 2>/dev/null)"
 		# "--write=" wants its value right after the "=".
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
 		return 0
 	fi
-	# -r/-w/--read/--write and plain arguments: file names.
+	# Plain arguments: file names.
 	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	compopt -o filenames 2>/dev/null
 	return 0

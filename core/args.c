@@ -333,14 +333,15 @@ bool parse_ports(const char *s, uint8_t set[8192], char *err)
 		if (n == 0)
 			return fail(err, "empty element in port list");
 		if (dash) {
-			if (!parse_dec(p, (size_t)(dash - p), 0, 65535, &lo, err) ||
-			    !parse_dec(dash + 1, n - (size_t)(dash - p) - 1, 0, 65535, &hi, err))
+			/* Port 0 is no service port (nothing listens on it). */
+			if (!parse_dec(p, (size_t)(dash - p), 1, 65535, &lo, err) ||
+			    !parse_dec(dash + 1, n - (size_t)(dash - p) - 1, 1, 65535, &hi, err))
 				return false;
 			if (lo > hi)
 				return fail(err, "reversed range %llu-%llu", (unsigned long long)lo,
 					    (unsigned long long)hi);
 		} else {
-			if (!parse_dec(p, n, 0, 65535, &lo, err))
+			if (!parse_dec(p, n, 1, 65535, &lo, err))
 				return false;
 			hi = lo;
 		}

@@ -500,6 +500,24 @@ static void error_json(const char *file, unsigned long line, unsigned long packe
 
 void em_error_json(const char *msg) { error_json(NULL, 0, 0, msg); }
 
+void em_warning_json(const char *msg)
+{
+	json_t *o;
+	char *s;
+
+	if (!em.json)
+		return;
+	o = json_pack("{s:s, s:s, s:s}", "type", "warning", "applet", v6_applet, "message", msg);
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (s) {
+		fputs(s, em_stream());
+		fputc('\n', em_stream());
+		free(s);
+	}
+	json_decref(o);
+	fflush(em_stream());
+}
+
 void em_error_at(const char *file, unsigned long line, unsigned long packet, const char *fmt, ...)
 {
 	char msg[1024];

@@ -112,6 +112,8 @@ void em_format_ts(uint64_t wall_us, char buf[32]);
 /* Error object {"type":"error","applet":...,"message":...} in JSON mode;
  * a no-op in text mode (the caller already wrote stderr).  Used by die(). */
 void em_error_json(const char *msg);
+/* {"type":"warning","applet":...,"message":...} in JSON mode (warnmsg()). */
+void em_warning_json(const char *msg);
 /* Per-item error with context: stderr message always; JSON adds file/line/packet
  * (pass NULL/0 to omit). */
 void em_error_at(const char *file, unsigned long line, unsigned long packet,

@@ -68,8 +68,7 @@ struct fragtx *fragtx_open(const struct fragtx_cfg *cfg, char err[FRAGTX_ERRLEN]
 		struct nl_link link;
 
 		if (nl_link_get(cfg->ifname, 0, &link) < 0)
-			return open_fail(t, err, exit_code, EXIT_RESOURCE, "interface %s: %s",
-					 cfg->ifname, nl_error());
+			return open_fail(t, err, exit_code, EXIT_RESOURCE, "%s", nl_error());
 		t->ifindex = link.ifindex;
 		t->mtu = link.mtu;
 		if (link.addr_len == 6)

@@ -389,15 +389,22 @@ int hostprep_nft_table(struct hostprep *hp, const char *name, const char *body,
 	return 0;
 }
 
-int hostprep_nft_drops_rst(void)
+int hostprep_nft_drops_rst(char why[HOSTPREP_ERRLEN])
 {
 	static const char *const args[] = { "list", "ruleset", NULL };
 	size_t cap = 1 << 20;
-	char *out = xmalloc(cap), *line, *save = NULL;
-	int rc = run_nft(args, NULL, out, cap, NULL, 0), found = 0;
+	char *out = xmalloc(cap), *line, *save = NULL, msg[160] = "";
+	int rc = run_nft(args, NULL, out, cap, msg, sizeof(msg)), found = 0;
 
 	if (rc != 0) {
 		free(out);
+		msg[strcspn(msg, "\n")] = 0;
+		if (rc == 127)
+			snprintf(why, HOSTPREP_ERRLEN, "nft(8) not found: install nftables");
+		else if (geteuid() != 0 && (strstr(msg, "ermission") || strstr(msg, "not permitted")))
+			snprintf(why, HOSTPREP_ERRLEN, "nft list ruleset is not permitted (need root or CAP_NET_ADMIN)");
+		else
+			snprintf(why, HOSTPREP_ERRLEN, "nft list ruleset: %s", rc < 0 ? "cannot run" : msg);
 		return -1;
 	}
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))

@@ -64,8 +64,8 @@ int hostprep_nft_table(struct hostprep *hp, const char *name, const char *body,
 		       char err[HOSTPREP_ERRLEN]);
 
 /* Does the current ruleset (nft list ruleset) drop outgoing TCP RSTs anywhere?
- * 1 yes, 0 no, -1 cannot tell (nft missing or not permitted). */
-int hostprep_nft_drops_rst(void);
+ * 1 yes, 0 no, -1 cannot tell: `why` says why (nft missing, not permitted). */
+int hostprep_nft_drops_rst(char why[HOSTPREP_ERRLEN]);
 
 /* Undo everything (idempotent).  With a keeper running, this only hands
  * the job over to it and waits for it to finish. */

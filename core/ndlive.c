@@ -48,7 +48,7 @@ static size_t prepare_rs(const char *ifname, uint8_t *frame, size_t cap)
 	int ifindex = nl_ifindex(ifname);
 
 	if (ifindex < 0)
-		die(EXIT_RESOURCE, "%s: %s", ifname, nl_error());
+		die(EXIT_RESOURCE, "%s", nl_error());
 	if (nl_ifmac(ifindex, mac) < 0)
 		die(EXIT_RESOURCE, "%s: cannot solicit: no link-layer address (%s)", ifname, nl_error());
 	our_link_local(ifindex, src);
@@ -131,7 +131,7 @@ uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *
 				done = true;
 		}
 		if (rc < 0) {
-			warnmsg("%s: %s", cfg->ifname, pio_error(in));
+			errmsg("%s: %s", cfg->ifname, pio_error(in));
 			break;
 		}
 	}

@@ -364,6 +364,28 @@ static bool file_is_usec_pcap(FILE *fp, bool *pcapng)
 	return usec;
 }
 
+/* The tool that decompresses `path` when it starts with a compressor's
+ * magic (captures are often kept compressed), else NULL. */
+static const char *decompressor(const char *path)
+{
+	static const struct { uint8_t magic[4]; size_t n; const char *cat; } z[] = {
+		{ { 0x1f, 0x8b }, 2, "zcat" },
+		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstdcat" },
+		{ { 0xfd, '7', 'z', 'X' }, 4, "xzcat" },
+		{ { 'B', 'Z', 'h' }, 3, "bzcat" },
+	};
+	uint8_t m[4] = { 0 };
+	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+	size_t n = fp ? fread(m, 1, sizeof(m), fp) : 0;
+
+	if (fp)
+		fclose(fp);
+	for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++)
+		if (n >= z[i].n && !memcmp(m, z[i].magic, z[i].n))
+			return z[i].cat;
+	return NULL;
+}
+
 struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -416,6 +438,10 @@ struct pio_in *pio_try_open_offline(const char *path, char err[PIO_ERRLEN])
 		if (strstr(ebuf, "only got 0"))
 			copy_err(err, "%s: empty file, not a pcap or pcapng capture",
 				 strcmp(path, "-") ? path : "stdin");
+		else if ((strstr(ebuf, "unknown file format") || strstr(ebuf, "bad dump file format")) &&
+			 decompressor(path))
+			copy_err(err, "%s: compressed, not a pcap or pcapng capture: try '%s %s | v6kit %s ... -r -'",
+				 path, decompressor(path), path, v6_applet);
 		else if (strstr(ebuf, "unknown file format") || strstr(ebuf, "bad dump file format"))
 			copy_err(err, "%s: not a pcap or pcapng capture (%s)",
 				 strcmp(path, "-") ? path : "stdin", ebuf);
@@ -479,7 +505,10 @@ struct pio_in *pio_try_open_live(const char *ifname, const char *bpf_filter, uns
 	if (flags & PIO_BIGBUF)
 		pcap_set_buffer_size(p, 32 << 20);
 	rc = pcap_activate(p);
-	if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+	/* Unprivileged, libpcap says "permission denied" before it looks for
+	 * the device: a missing interface is the first thing to fix. */
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE ||
+	    (rc == PCAP_ERROR_PERM_DENIED && strcmp(ifname, "any") && !if_nametoindex(ifname) && errno == ENODEV))
 		return live_fail(p, err, exit_code, EXIT_RESOURCE, "%s: no such interface%s", ifname, "");
 	if (rc == PCAP_ERROR_PERM_DENIED)
 		return live_fail(p, err, exit_code, EXIT_RESOURCE,

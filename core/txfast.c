@@ -194,7 +194,11 @@ static int packet_socket(const char *ifname, char *err, size_t errlen, int *exit
 	int fd, sndbuf = 4 << 20;
 
 	if (!ifindex) {
-		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		/* the same words as every other applet's missing interface */
+		if (errno == ENODEV || errno == ENXIO)
+			snprintf(err, errlen, "%s: no such interface", ifname);
+		else
+			snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
 		*exit_code = EXIT_RESOURCE;
 		return -1;
 	}
@@ -498,7 +502,7 @@ static int open_xdp(struct txfast *t, char *err, size_t errlen)
 		return -1;
 	}
 	if (nl_link_get(t->ifname, 0, &l) < 0) {
-		snprintf(err, errlen, "interface %s: %s", t->ifname, nl_error());
+		snprintf(err, errlen, "%s", nl_error());
 		return -1;
 	}
 	mtu = l.mtu ? l.mtu : 1500;

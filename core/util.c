@@ -14,7 +14,7 @@
 const char *v6_applet = "v6kit";
 int v6_verbosity;
 
-static void vreport(const char *fmt, va_list ap)
+static void vreport_as(bool warning, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
@@ -22,8 +22,13 @@ static void vreport(const char *fmt, va_list ap)
 	progress_interrupt();
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
-	em_error_json(msg);
+	if (warning)
+		em_warning_json(msg);
+	else
+		em_error_json(msg);
 }
+
+static void vreport(const char *fmt, va_list ap) { vreport_as(false, fmt, ap); }
 
 void die(int code, const char *fmt, ...)
 {
@@ -75,6 +80,15 @@ void die_getopt(char *const argv[], const char *shortopts)
 }
 
 void warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_as(true, fmt, ap);
+	va_end(ap);
+}
+
+void errmsg(const char *fmt, ...)
 {
 	va_list ap;
 

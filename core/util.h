@@ -31,8 +31,12 @@ void die_usage(const char *fmt, ...) V6_PRINTF(1, 2) V6_NORETURN;
  * opterr = 0 before the loop so getopt prints nothing of its own): names the
  * option and what is wrong with it, as text and as a JSON error line. */
 void die_getopt(char *const argv[], const char *shortopts) V6_NORETURN;
-/* Non-fatal diagnostic on stderr (and a JSON error line in JSON mode). */
+/* Non-fatal diagnostic on stderr (and a JSON warning line in JSON mode):
+ * something the user should know; the job goes on as asked. */
 void warnmsg(const char *fmt, ...) V6_PRINTF(1, 2);
+/* An error that does not stop the process here (the caller ends the job and
+ * exits 1): stderr, and a JSON error line in JSON mode. */
+void errmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 /* Diagnostic on stderr only when verbose. */
 void debugmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 

@@ -194,13 +194,14 @@ static void port_lists(void)
 	      port_set_has(set, 8005) && port_set_has(set, 8010));
 	CHECK(!port_set_has(set, 81) && !port_set_has(set, 7999) && !port_set_has(set, 8011));
 	CHECK_EQ(count_ports(set), 13);
-	CHECK(parse_ports("0-65535", set, err) && count_ports(set) == 65536);
+	CHECK(parse_ports("1-65535", set, err) && count_ports(set) == 65535);
 	CHECK(parse_ports("53", set, err) && count_ports(set) == 1 && port_set_has(set, 53));	/* cleared first */
-	CHECK(parse_ports("0", set, err) && port_set_has(set, 0));
+	CHECK_ERR(parse_ports("0", set, err), "out of range (1..65535)");
+	CHECK_ERR(parse_ports("0-80", set, err), "out of range (1..65535)");
 	CHECK(parse_ports("65535,7-7", set, err) && port_set_has(set, 65535) && count_ports(set) == 2);
 	CHECK(parse_ports("80,80", set, err) && count_ports(set) == 1);
 	CHECK_ERR(parse_ports("8010-8000", set, err), "reversed range 8010-8000");
-	CHECK_ERR(parse_ports("65536", set, err), "out of range (0..65535)");
+	CHECK_ERR(parse_ports("65536", set, err), "out of range (1..65535)");
 	CHECK_ERR(parse_ports("1-70000", set, err), "out of range");
 	CHECK_ERR(parse_ports("80,,443", set, err), "empty element");
 	CHECK_ERR(parse_ports("80,", set, err), "empty element");
