@@ -27,7 +27,7 @@
 
 enum {
 	OPT_TABLE = 256, OPT_DEST, OPT_TUNNEL_SERVER, OPT_ALLOW, OPT_OUTBOUND, OPT_LOG_PACKETS,
-	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
+	OPT_TIMEOUT, OPT_USER, OPT_LOG, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
 };
 
 const struct option relay_6in4_longopts[] = {
@@ -45,6 +45,7 @@ const struct option relay_6in4_longopts[] = {
 	{ "outbound", no_argument, NULL, OPT_OUTBOUND },
 	{ "log-packets", no_argument, NULL, OPT_LOG_PACKETS },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -58,7 +59,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: v6kit 6in4-relay -i IFACE [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"                        [--tunnel-server IPV4]... [--allow PROTO/PORT]...\n"
-		"                        [--outbound] [--json] [--log-packets] [--user USER]\n"
+		"                        [--outbound] [--json [--log FILE]] [--log-packets] [--user USER]\n"
 		"       v6kit 6in4-relay -r IN.pcap [-w OUT.pcap] [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"  SPEC / table line:  IPV6-ADDR[/LEN]  IPV4-ADDR  MAC  [6in4|raw]\n"
 		"\n"
@@ -93,11 +94,12 @@ static void usage(FILE *f)
 		"  -c, --count N            stop after N packets\n"
 		"      --timeout SEC        stop after SEC seconds\n"
 		"  -j, --json               NDJSON output\n"
+		"      --log FILE           also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table,\n"
-		"SIGUSR1 prints a stats line.\n"
+		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table and\n"
+		"reopens the --log file, SIGUSR1 prints a stats line.\n"
 		"Exit status: 0 stopped, 1 a send failed or a capture is truncated, 2 usage\n"
 		"error or bad input (a table at FILE:LINE), 3 missing privilege or resource,\n"
 		"or an output that cannot be created or written (-w, standard output).\n"
@@ -108,12 +110,14 @@ static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		sig_reload = 1;
-	else if (sig == SIGUSR1)
+		em_log_reopen_request();
+	} else if (sig == SIGUSR1) {
 		sig_stats = 1;
-	else
+	} else {
 		sig_stop = 1;
+	}
 }
 
 static void install_signals(void)
@@ -309,7 +313,7 @@ int relay_6in4_main(int argc, char **argv)
 	static struct relay_app app;
 	static uint8_t servers[MAX_LIST][4];
 	static struct relay_allow allow[MAX_LIST];
-	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *user = NULL;
+	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *user = NULL, *log_path = NULL;
 	struct priv_user priv = { 0 };
 	uint64_t count = 0;
 	double timeout = 0, stats_every = 0;
@@ -394,6 +398,9 @@ int relay_6in4_main(int argc, char **argv)
 		case OPT_USER:
 			user = optarg;
 			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
 		case OPT_MAC:
 			arg_mac("mac", optarg, app.cfg.mac);
 			app.cfg.has_mac = true;
@@ -416,6 +423,10 @@ int relay_6in4_main(int argc, char **argv)
 		die_usage("-i and -r exclude each other");
 	if (!app.table_path && !app.n_dests)
 		die_usage("need --table FILE or --dest SPEC");
+	if (log_path && !json)
+		die_usage("--log writes JSON lines: it needs --json");
+	if (log_path)
+		em_log_open(log_path);
 	if (app.cfg.outbound && !app.cfg.n_servers)
 		die_usage("--outbound needs --tunnel-server");
 	if (app.cfg.outbound && rfile && !app.cfg.has_local)
