@@ -71,7 +71,7 @@ static int run(unsigned ndest, const char *mode, long n)
 	len = frame(f, sizeof(f), dst);
 	t0 = now_s();
 	for (long i = 0; i < n; i++) {
-		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)len, (uint32_t)len, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, f, (uint32_t)len, (uint32_t)len, 0, out, &r);
 		if (r.action != RELAY_SEND)
 			return fprintf(stderr, "frame not relayed (%s)\n", r.why ? r.why : "?"), 1;
 	}

@@ -100,7 +100,7 @@ static uint8_t out[RELAY_OUT_MAX];
 static void run(const struct relay_cfg *c, const struct relay_table *t, const uint8_t *f, size_t n,
 		struct relay_out *r)
 {
-	relay_process(c, t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, out, r);
+	relay_process(c, NULL, t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, r);
 }
 
 static void test_table_lines(void)
@@ -380,7 +380,7 @@ static void test_drops(void)
 		run(&c, &t, f, n - 4, &r);
 		CHECK_EQ(r.reason, RR_BAD_OUTER_HEADER);
 		/* the same cut by the snap length */
-		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)n - 4, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, f, (uint32_t)n - 4, (uint32_t)n, 0, out, &r);
 		CHECK_EQ(r.reason, RR_TRUNCATED);
 		/* ARP is ignored */
 		f[12] = 0x08; f[13] = 0x06;
@@ -405,11 +405,11 @@ static void test_truncations(void)
 	for (size_t k = 0; k < n; k++) {
 		uint8_t *cut = malloc(k ? k : 1);
 		memcpy(cut, f, k);
-		relay_process(&c, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)n, 0, out, &r);
 		CHECKF(r.action != RELAY_SEND, "len %zu", k);
 		if (k >= 14)
 			CHECKF(r.action == RELAY_DROP && r.reason == RR_TRUNCATED, "len %zu reason %d", k, r.reason);
-		relay_process(&c, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)k, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)k, 0, out, &r);
 		CHECKF(r.action != RELAY_SEND, "len %zu", k);
 		free(cut);
 	}
@@ -598,7 +598,7 @@ static void test_mutations(void)
 			n = (seed >> 8) % n;
 		c.n_allow = (i & 4) ? 1 : 0;
 		c.allow = &allow;
-		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
 		CHECK(r.action == RELAY_IGNORE || r.action == RELAY_DROP || r.action == RELAY_SEND);
 		if (r.action == RELAY_DROP)
 			CHECK(r.reason < RR_COUNT);

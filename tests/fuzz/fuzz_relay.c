@@ -58,8 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1;
 	copy = malloc(n ? n : 1);	/* exact size, so ASan sees an overread */
 	memcpy(copy, data + 1, n);
-	relay_process(&c, &table, (data[0] & 32) ? V6_DLT_RAW : V6_DLT_EN10MB, copy, (uint32_t)n,
-		      (uint32_t)n, out, &r);
+	relay_process(&c, NULL, &table, (data[0] & 32) ? V6_DLT_RAW : V6_DLT_EN10MB, copy, (uint32_t)n,
+		      (uint32_t)n, 0, out, &r);
 	if (r.action == RELAY_DROP && r.reason >= RR_COUNT)
 		abort();
 	if (r.action == RELAY_SEND) {
