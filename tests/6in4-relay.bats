@@ -48,7 +48,7 @@ tsv() {	# tshark fields of $TMP/out.pcap, checksum validation on
 		[ "$(jq ".dropped.$r" <<<"$s")" -eq 1 ] || { echo "reason $r: $s"; return 1; }
 	done
 	[ "$(jq .dropped.not_allowed <<<"$s")" -eq 0 ]
-	[ "$(jq '.dropped | length' <<<"$s")" -eq 11 ]
+	[ "$(jq '.dropped | length' <<<"$s")" -eq 12 ]
 }
 
 @test "offline: 6in4 frames are re-addressed with a valid IPv4 checksum, TTL-1, our and the table's MAC" {
