@@ -358,6 +358,45 @@ s.sendall(open(sys.argv[1], "rb").read()); s.shutdown(socket.SHUT_WR); s.recv(1)
 	mv "$TABLE.good" "$TABLE"
 }
 
+@test "lab: 802.1Q: a raw host on VLAN 100 (an access port) gets relayed frames tagged 100" {
+	# host D sits behind an access port of VLAN 100 (tests/lib/vlanport.py:
+	# this kernel has neither 8021q nor bridge VLAN filtering); the relay's
+	# link is the trunk.  D has never spoken: the relay cannot know its tag.
+	lab_ns d && lab_link d d0 lan pd && bridge_ports pd
+	lab_bg d /usr/bin/python3 "$V6KIT_TOP/tests/lib/vlanport.py" --trunk d0 --access dv --vid 100
+	lab_wait 10 grep -q ready "$LAB_BG_OUT" || { cat "$LAB_BG_ERR"; return 1; }
+	rll=$(lab_exec relay ip -6 -o addr show dev r0 scope link | awk '{print $4}' | cut -d/ -f1)
+	lab_exec d ip link set dv mtu 1480
+	lab_addr d dv 2001:db8:1::d/64
+	# no 8021q on the relay host either: its kernel cannot answer D's
+	# Neighbor Solicitations, so D knows its router's MAC statically
+	lab_exec d ip -6 neigh replace "$rll" lladdr "$RMAC" dev dv nud permanent
+	lab_exec d ip -6 route add default via "$rll" dev dv
+	DMAC=$(lab_mac d dv)
+	echo "2001:db8:1::d 192.0.2.13 $DMAC raw" >>"$TABLE"
+	n=$(grep -c '"type":"reload"' "$RELAY_OUT")
+	kill -HUP "$RELAY_PID"
+	lab_wait 5 eval "[ \$(grep -c '\"type\":\"reload\"' '$RELAY_OUT') -gt $n ]"
+	grep '"type":"reload"' "$RELAY_OUT" | tail -1 | jq -e '.status == "ok"'
+	lab_capture d d0 "$LAB_DIR/trunk.pcap" ether src "$RMAC"
+	# D speaks first (tagged 100 on the trunk): its replies come back tagged
+	run lab_exec d ping -6 -c 3 -i 0.2 -W 2 2001:db8:ffff::1
+	ok_d=$status out_d=$output
+	# and now the tunnel side reaches D
+	run lab_exec ts ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::d
+	ok_ts=$status out_ts=$output
+	lab_capture_stop "$LAB_DIR/trunk.pcap"
+	echo "$out_d"; echo "$out_ts"
+	[ "$ok_d" -eq 0 ] && [ "$ok_ts" -eq 0 ]
+	run tsh -r "$LAB_DIR/trunk.pcap" -Y "ipv6.dst == 2001:db8:1::d" -T fields -e vlan.id -e eth.dst
+	echo "$output"
+	[ "${#lines[@]}" -ge 6 ]
+	for l in "${lines[@]}"; do
+		[ "$l" = "100	$DMAC" ] || { echo "bad frame: $l"; return 1; }
+	done
+	kill "$LAB_BG_PID"
+}
+
 @test "lab: SIGTERM stops the relay cleanly with a summary line" {
 	kill -TERM "$RELAY_PID"
 	lab_wait 5 eval "! kill -0 $RELAY_PID"
