@@ -114,7 +114,7 @@ struct relay_state {
 	double icmp_tokens;
 	uint64_t icmp_last_us;
 	bool icmp_started;
-	uint16_t ids[64];		/* random outer IPv4 IDs (RFC 6864 §4.1: unpredictable) */
+	uint16_t ids[512];		/* random outer IPv4 IDs (RFC 6864 §4.1: unpredictable) */
 	unsigned n_ids;
 	struct relay_seen {
 		uint8_t mac[6];
