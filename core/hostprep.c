@@ -166,9 +166,32 @@ int hostprep_offloads_check(const char *ifname, char *names, size_t cap, char er
 	return on;
 }
 
+/* ethtool's gro, lro, gso and tso keywords cover rx-gro, rx-lro,
+ * tx-generic-segmentation and every tx-tcp*-segmentation; the others that
+ * are on (rx-gro-list, rx-gro-hw) are named one by one. */
 void hostprep_offloads_cmd(const char *ifname, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "ethtool -K %s gro off lro off gso off tso off", ifname);
+	struct feat_state st;
+	char err[HOSTPREP_ERRLEN];
+	size_t len;
+	int fd;
+
+	len = (size_t)snprintf(buf, cap, "ethtool -K %s gro off lro off gso off tso off", ifname);
+	if ((fd = open_ctl(err)) < 0)
+		return;
+	if (feat_load(fd, ifname, &st, err) == 0) {
+		for (unsigned f = 0; f < st.n && len < cap; f++) {
+			const char *name = st.name[f];
+
+			if (!bit(&st, st.idx[f], F_ACTIVE) || !strcmp(name, "rx-gro") ||
+			    !strcmp(name, "rx-lro") || !strcmp(name, "tx-generic-segmentation") ||
+			    !strncmp(name, "tx-tcp", 6))
+				continue;
+			len += (size_t)snprintf(buf + len, cap - len, " %s off", name);
+		}
+		free(st.g);
+	}
+	close(fd);
 }
 
 int hostprep_offloads_off(struct hostprep *hp, const char *ifname, char err[HOSTPREP_ERRLEN])

@@ -102,4 +102,14 @@ stop_httpfrag() {
 	[ "$status" -eq 3 ]
 	[[ $output == *"f0 has tx-tcp-accecn-segmentation"*"run: ethtool -K f0 gro off lro off gso off tso off"* ]]
 	lab_exec f ethtool -K f0 tso off >/dev/null
+	# rx-gro-list is not covered by "gro off": the command names it
+	lab_exec f ethtool -K f0 rx-gro-list on >/dev/null 2>&1 || skip "no rx-gro-list to switch"
+	run lab_exec f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --timeout 1
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ $output == *"f0 has rx-gro-list"*"run: ethtool -K f0 gro off lro off gso off tso off rx-gro-list off"* ]]
+	# and that command does the job
+	lab_exec f ethtool -K f0 gro off lro off gso off tso off rx-gro-list off >/dev/null 2>&1 || true
+	run summary f0
+	[[ "$output" == *"rx-gro-list: off"* ]]
 }
