@@ -105,6 +105,19 @@ static int feat_load(int fd, const char *ifname, struct feat_state *st, char err
 		st->n++;
 	}
 	free(gs);
+	/* Messages list them by name (rx-gro... first), not by bit number. */
+	for (unsigned a = 1; a < st->n; a++) {
+		for (unsigned b = a; b > 0 && strcmp(st->name[b - 1], st->name[b]) > 0; b--) {
+			char tmp[ETH_GSTRING_LEN + 1];
+			unsigned ti = st->idx[b];
+
+			memcpy(tmp, st->name[b], sizeof(tmp));
+			memcpy(st->name[b], st->name[b - 1], sizeof(tmp));
+			memcpy(st->name[b - 1], tmp, sizeof(tmp));
+			st->idx[b] = st->idx[b - 1];
+			st->idx[b - 1] = ti;
+		}
+	}
 	st->g = xcalloc(1, sizeof(*st->g) + st->blocks * sizeof(st->g->features[0]));
 	st->g->cmd = ETHTOOL_GFEATURES;
 	st->g->size = st->blocks;

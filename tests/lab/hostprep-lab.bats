@@ -94,6 +94,8 @@ stop_httpfrag() {
 @test "check mode: one TCP segmentation feature left on is named, with the command to run (exit 3)" {
 	lab_exec f ethtool -K f0 tso off gso off gro off >/dev/null
 	lab_exec f ethtool -K f1 tso off gso off gro off >/dev/null
+	lab_exec f ethtool -K f0 rx-gro-list off >/dev/null 2>&1 || true
+	lab_exec f ethtool -K f1 rx-gro-list off >/dev/null 2>&1 || true
 	lab_exec f ethtool -k f0 | grep -q tx-tcp-accecn-segmentation || skip "kernel without tx-tcp-accecn-segmentation"
 	lab_exec f ethtool -K f0 tx-tcp-accecn-segmentation on >/dev/null
 	summary f0 | grep -qx 'tcp-segmentation-offload: on'
