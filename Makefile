@@ -45,7 +45,7 @@ CORE_LIB := $(BUILD)/libv6core.a
 
 APPLETS = $(shell ./v6kit --list 2>/dev/null | cut -f1)
 
-.PHONY: all deps check test unit tools sanitize soak demo install uninstall bench clean fixtures
+.PHONY: all deps check test unit tools sanitize soak torture demo install uninstall bench clean fixtures
 all: v6kit unit tools
 
 v6kit: $(BUILD)/v6kit
@@ -125,6 +125,19 @@ soak: $(if $(filter $(BUILD)/v6kit,$(SOAK_V6KIT)),all)
 	@[ -x "$(SOAK_V6KIT)" ] || { echo "make soak: no $(SOAK_V6KIT) (make sanitize builds build-san/v6kit)" >&2; exit 2; }
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=2 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	V6KIT=$(abspath $(SOAK_V6KIT)) V6KIT_TESTBIN=/nonexistent V6KIT_SUITES="$(wildcard tests/soak/*.bats)" tests/run
+
+# Fault campaign (issue 20), bounded: mutated captures through every offline
+# applet, then hostile datagrams at a live dnsfrag in a namespace.  Any
+# sanitizer report, crash, hang or exit outside 0-3 fails; the input is kept
+# in $TMPDIR/v6kit-torture-findings.  CI: make torture
+# TORTURE_V6KIT=build-san/v6kit (TORTURE_SECONDS=75).  TORTURE_SEED replays.
+TORTURE_V6KIT ?= $(BUILD)/v6kit
+TORTURE_SECONDS ?= 60
+torture: $(if $(filter $(BUILD)/v6kit,$(TORTURE_V6KIT)),all)
+	@[ -x "$(TORTURE_V6KIT)" ] || { echo "make torture: no $(TORTURE_V6KIT) (make sanitize builds build-san/v6kit)" >&2; exit 2; }
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	/usr/bin/python3 tests/torture/torture.py --v6kit $(abspath $(TORTURE_V6KIT)) \
+		--seconds $(TORTURE_SECONDS) $(if $(TORTURE_SEED),--seed $(TORTURE_SEED))
 
 # memcheck over the unit tests, fuzz replays and applets on golden captures.
 valgrind: all

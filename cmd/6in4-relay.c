@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +109,11 @@ static void usage(FILE *f)
 		"  -h, --help               this text\n"
 		"\n"
 		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table,\n"
-		"SIGUSR1 prints a stats line.  See v6kit-6in4-relay(1).\n");
+		"SIGUSR1 prints a stats line.\n"
+		"Exit status: 0 stopped, 1 a send failed or a capture is truncated, 2 usage\n"
+		"error or bad input (a table at FILE:LINE), 3 missing privilege or resource,\n"
+		"or an output that cannot be created or written (-w, standard output).\n"
+		"See v6kit-6in4-relay(1).\n");
 }
 
 static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
@@ -162,10 +168,12 @@ struct relay_app {
 };
 
 /* Build a table from the --dest specs and the file; false with a message. */
-static bool load_table(const struct relay_app *app, struct relay_table *t, char *err, size_t errlen)
+static bool load_table(const struct relay_app *app, struct relay_table *t, unsigned *err_line,
+		       char *err, size_t errlen)
 {
 	char msg[256];
 
+	*err_line = 0;
 	relay_table_init(t);
 	t->max = app->max_dests;
 	for (size_t i = 0; i < app->n_dests; i++) {
@@ -175,19 +183,37 @@ static bool load_table(const struct relay_app *app, struct relay_table *t, char 
 			return false;
 		}
 	}
-	if (app->table_path && !relay_table_load(t, app->table_path, err, errlen)) {
+	if (app->table_path && !relay_table_load_at(t, app->table_path, err_line, msg, sizeof(msg))) {
+		if (*err_line)
+			snprintf(err, errlen, "%s", msg);
+		else
+			snprintf(err, errlen, "%s: %s", app->table_path, msg);
 		relay_table_free(t);
 		return false;
 	}
 	return true;
 }
 
-/* SIGHUP: the new table replaces the old one only when all of it parses. */
-static void reload(struct relay_app *app)
-{
+/* SIGHUP: the new table replaces the old one only when all of it parses.
+ * It is built beside the old one in a thread of its own, so relaying goes
+ * on with the old table meanwhile (a 65,536-line table takes tens of ms,
+ * more on a loaded machine); the main loop swaps it in when it is ready. */
+static struct {
+	pthread_t th;
+	bool running;		/* a thread is building `t` */
+	bool again;		/* SIGHUP during a load: load once more after it */
+	atomic_bool done;
+	const struct relay_app *app;
 	struct relay_table t;
+	bool ok;
+	unsigned line;
 	char err[512];
-	bool ok = load_table(app, &t, err, sizeof(err));
+} loader;
+
+static void reload_finish(struct relay_app *app, struct relay_table *tp, bool ok, unsigned line,
+			  const char *err)
+{
+	struct relay_table t = *tp;
 
 	em_begin("reload");
 	em_ts(EM_ANY, "%s reload ", now_wall_us());
@@ -198,11 +224,65 @@ static void reload(struct relay_app *app)
 		relay_stats_bind(&app->stats, &app->table);
 		em_u64(EM_ANY, "destinations", ": %llu destinations", app->table.n);
 	} else {
-		em_str(EM_ANY, "message", ", keeping the old table: %s", err);
+		char where[600];
+
+		/* message keeps its FILE:LINE: prefix (scripts grep it); file and
+		 * line are fields of their own too (SPEC §2) */
+		if (app->table_path && line)
+			snprintf(where, sizeof(where), "%s:%u: %s", app->table_path, line, err);
+		else
+			snprintf(where, sizeof(where), "%s", err);
+		em_str(EM_ANY, "message", ", keeping the old table: %s", where);
+		if (app->table_path && line) {
+			em_str(EM_JSON, "file", NULL, app->table_path);
+			em_u64(EM_JSON, "line", NULL, line);
+		}
 	}
 	em_end();
-	if (!ok)
+	if (!ok && app->table_path && line)
+		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s:%u: %s\n",
+			app->table_path, line, err);
+	else if (!ok)
 		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s\n", err);
+}
+
+static void *loader_main(void *arg)
+{
+	(void)arg;
+	loader.ok = load_table(loader.app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	atomic_store(&loader.done, true);
+	return NULL;
+}
+
+static void reload_start(struct relay_app *app)
+{
+	if (loader.running) {
+		loader.again = true;
+		return;
+	}
+	loader.app = app;
+	atomic_store(&loader.done, false);
+	if (pthread_create(&loader.th, NULL, loader_main, NULL) == 0) {
+		loader.running = true;
+		return;
+	}
+	/* no thread: build it here, relaying waits */
+	loader.ok = load_table(app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+}
+
+/* The main loop's check: swap in a table the thread has finished. */
+static void reload_poll(struct relay_app *app, bool wait)
+{
+	if (!loader.running || (!wait && !atomic_load(&loader.done)))
+		return;
+	pthread_join(loader.th, NULL);
+	loader.running = false;
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+	if (loader.again && !wait) {
+		loader.again = false;
+		reload_start(app);
+	}
 }
 
 static void emit_stats(struct relay_app *app, const char *type)
@@ -241,7 +321,7 @@ static void handle(struct relay_app *app, const struct pio_frame *f, bool live)
 {
 	struct relay_out r;
 
-	relay_process(&app->cfg, &app->state, &app->table, pio_dlt(app->in), f->data, f->caplen,
+	relay_process(&app->cfg, &app->state, &app->table, f->dlt, f->data, f->caplen,
 		      f->wirelen, pio_frame_us(f), app->out, &r);
 	transmit(app, &r, live);
 	if (r.tx != RELAY_TX_NONE && app->dump) {
@@ -544,12 +624,17 @@ static void run_live(struct relay_app *app, int *rc)
 
 		if (deadline_us && now >= deadline_us)
 			break;
-		if (poll(&pfd, 1, wait_ms(now, deadline_us, next_stats_us)) < 0 && errno != EINTR)
+		int ms = wait_ms(now, deadline_us, next_stats_us);
+
+		if (loader.running && ms > 10)
+			ms = 10;	/* a table is being built: look for it soon */
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
 			die(EXIT_RESOURCE, "poll: %s", strerror(errno));
 		if (sig_reload) {
 			sig_reload = 0;
-			reload(app);
+			reload_start(app);
 		}
+		reload_poll(app, false);
 		if (sig_stats) {
 			sig_stats = 0;
 			emit_stats(app, "stats");
@@ -576,10 +661,11 @@ static void run_live(struct relay_app *app, int *rc)
 
 static int finish(struct relay_app *app, int rc)
 {
+	reload_poll(app, true);	/* a load in progress: finish it, report it */
 	emit_stats(app, "summary");
 	if (app->dump && pio_dump_close(app->dump) < 0) {
-		warnmsg("%s: write failed", app->wfile);
-		rc = EXIT_FAIL;
+		warnmsg("%s: write error: the output is incomplete", app->wfile);
+		rc = EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	}
 	if (app->tx)
 		pio_tx_close(app->tx);
@@ -599,12 +685,19 @@ int relay_6in4_main(int argc, char **argv)
 {
 	static struct relay_app app;
 	char err[512];
+	unsigned line;
 	int rc = EXIT_OK;
 
 	parse_args(&app, argc, argv);
 	check_args(&app);
-	if (!load_table(&app, &app.table, err, sizeof(err)))
-		die(EXIT_USAGE, "%s", err);
+	if (!load_table(&app, &app.table, &line, err, sizeof(err))) {
+		/* FILE:LINE in text, "file" and "line" in the JSON error */
+		if (line)
+			em_error_at(app.table_path, line, 0, "%s", err);
+		else
+			em_error_at(NULL, 0, 0, "%s", err);
+		exit(EXIT_USAGE);
+	}
 	if (!app.table.n)
 		warnmsg("the relay table is empty: every packet will be dropped (no_destination)");
 	relay_stats_init(&app.stats);

@@ -70,7 +70,9 @@ static const char usage_text[] =
 	"  -h, --help                  this text\n"
 	"\n"
 	"Signals: SIGINT/SIGTERM stop (summary, host restored), SIGUSR1 prints stats.\n"
-	"See v6kit-httpfrag(1).\n";
+	"Exit status: 0 stopped, 1 a capture failed, 2 usage error, 3 missing\n"
+	"privilege or resource, or an output that cannot be created or written\n"
+	"(-w, standard output).  See v6kit-httpfrag(1).\n";
 
 enum {
 	OPT_BACKEND = 256, OPT_BACKEND_PORT, OPT_BACKEND_IF, OPT_PORTS, OPT_MSS, OPT_TAIL,
@@ -645,6 +647,7 @@ int httpfrag_main(int argc, char **argv)
 {
 	struct sigaction sa;
 	char err[128];
+	bool out_failed = false;
 
 	memset(&H, 0, sizeof(H));
 	hostprep_init(&H.hp);
@@ -704,9 +707,13 @@ int httpfrag_main(int argc, char **argv)
 		pio_tx_close(H.tx_backend);
 	pio_tx_close(H.tx_client);
 	fragtx_close(H.raw);
-	if (H.dump && pio_dump_close(H.dump) < 0)
-		warnmsg("-w %s: write failed", H.wfile);
+	if (H.dump && pio_dump_close(H.dump) < 0) {
+		warnmsg("-w %s: write error: the output is incomplete", H.wfile);
+		out_failed = true;
+	}
 	tf_free(H.tf);
 	hostprep_restore(&H.hp);
+	if (out_failed)
+		return EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	return H.capture_failed ? EXIT_FAIL : EXIT_OK;
 }

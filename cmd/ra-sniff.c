@@ -57,7 +57,8 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
 		"end of capture, 2 usage error or unreadable file, 3 no such interface or\n"
-		"no privilege.  See v6kit-ra-sniff(1).\n");
+		"no privilege, or an output that cannot be created or written (full disk,\n"
+		"/dev/full, standard output included).  See v6kit-ra-sniff(1).\n");
 }
 
 struct run {
@@ -121,13 +122,14 @@ static int run_offline(const char *path, struct run *r)
 	struct pio_in *in = pio_open_offline(path);
 	struct nd_ra *ra = xmalloc(sizeof(*ra));
 	uint64_t start = now_mono_us(), packets = 0, bytes = PROGRESS_PCAP_HDR;
-	int dlt = pio_dlt(in), rc = 0, status = EXIT_OK;
+	int rc = 0, status = EXIT_OK;
 	struct pio_frame f;
 	struct progress pg;
 
 	progress_init(&pg, path, r->progress);
 	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
 		struct pkt p;
+		int dlt = f.dlt;	/* per frame: a pcapng file may mix link types */
 
 		packets++;
 		bytes += PROGRESS_PCAP_REC + f.caplen;
