@@ -27,7 +27,7 @@
 
 enum {
 	OPT_TABLE = 256, OPT_DEST, OPT_TUNNEL_SERVER, OPT_ALLOW, OPT_OUTBOUND, OPT_LOG_PACKETS,
-	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
+	OPT_TIMEOUT, OPT_USER, OPT_LOG, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
 	OPT_TUNNEL_MTU, OPT_ICMP_RATE, OPT_ICMP_SOURCE, OPT_LAN_VLAN,
 };
 
@@ -46,6 +46,7 @@ const struct option relay_6in4_longopts[] = {
 	{ "outbound", no_argument, NULL, OPT_OUTBOUND },
 	{ "log-packets", no_argument, NULL, OPT_LOG_PACKETS },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: v6kit 6in4-relay -i IFACE [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"                        [--tunnel-server IPV4]... [--allow PROTO/PORT]...\n"
-		"                        [--outbound] [--json] [--log-packets] [--user USER]\n"
+		"                        [--outbound] [--json [--log FILE]] [--log-packets] [--user USER]\n"
 		"       v6kit 6in4-relay -r IN.pcap [-w OUT.pcap] [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"  SPEC / table line:  IPV6-ADDR[/LEN]  IPV4-ADDR  MAC  [6in4|raw]\n"
 		"\n"
@@ -105,11 +106,12 @@ static void usage(FILE *f)
 		"  -c, --count N            stop after N packets\n"
 		"      --timeout SEC        stop after SEC seconds\n"
 		"  -j, --json               NDJSON output\n"
+		"      --log FILE           also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table,\n"
-		"SIGUSR1 prints a stats line.\n"
+		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table and\n"
+		"reopens the --log file, SIGUSR1 prints a stats line.\n"
 		"Exit status: 0 stopped, 1 a send failed or a capture is truncated, 2 usage\n"
 		"error or bad input (a table at FILE:LINE), 3 missing privilege or resource,\n"
 		"or an output that cannot be created or written (-w, standard output).\n"
@@ -120,12 +122,14 @@ static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		sig_reload = 1;
-	else if (sig == SIGUSR1)
+		em_log_reopen_request();
+	} else if (sig == SIGUSR1) {
 		sig_stats = 1;
-	else
+	} else {
 		sig_stop = 1;
+	}
 }
 
 static void install_signals(void)
@@ -154,7 +158,7 @@ struct relay_app {
 	bool log_packets;
 	uint64_t started_us;
 	/* options */
-	const char *iface, *rfile, *wfile, *user;
+	const char *iface, *rfile, *wfile, *user, *log_path;
 	uint64_t count;
 	double timeout, stats_every;
 	bool json, has_gw, progress, has_icmp_source;
@@ -425,6 +429,9 @@ static void parse_args(struct relay_app *app, int argc, char **argv)
 		case OPT_USER:
 			app->user = optarg;
 			break;
+		case OPT_LOG:
+			app->log_path = optarg;
+			break;
 		case OPT_MAC:
 			arg_mac("mac", optarg, app->cfg.mac);
 			app->cfg.has_mac = true;
@@ -468,6 +475,10 @@ static void check_args(struct relay_app *app)
 		die_usage("-i and -r exclude each other");
 	if (!app->table_path && !app->n_dests)
 		die_usage("need --table FILE or --dest SPEC");
+	if (app->log_path && !app->json)
+		die_usage("--log writes JSON lines: it needs --json");
+	if (app->log_path)
+		em_log_open(app->log_path);
 	if (app->cfg.outbound && !app->cfg.n_servers)
 		die_usage("--outbound needs --tunnel-server");
 	if (app->cfg.outbound && app->rfile && !app->cfg.has_local)

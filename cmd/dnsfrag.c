@@ -182,7 +182,6 @@ static struct {
 	bool json;
 	/* state */
 	int ep, lfd;
-	int log_fd;		/* --log, -1 = none: the emitter's second sink */
 	struct fragtx *tx;
 	struct pending *pend;
 	struct pending *free_list;	/* through ->next */
@@ -203,7 +202,7 @@ static struct {
 		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
 		 fragments_sent, inflight_full, done;
 } D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
-	.max_inflight = 4096, .ep = -1, .lfd = -1, .log_fd = -1 };
+	.max_inflight = 4096, .ep = -1, .lfd = -1 };
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_hup;
 
@@ -493,26 +492,6 @@ static void put_counters(const char *type)
 		em_u64(EM_ANY, "log_lost", "%llu --log lines lost, ", em_log_lost());
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
 	em_end();
-}
-
-static void open_log(void)
-{
-	int fd;
-
-	if (!D.log_path)
-		return;
-	fd = open(D.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		if (D.log_fd < 0)
-			die(EXIT_RESOURCE, "cannot open --log file %s: %s", D.log_path, strerror(errno));
-		warnmsg("cannot reopen --log file %s: %s (still writing the old one)", D.log_path,
-			strerror(errno));
-		return;
-	}
-	if (D.log_fd >= 0)
-		close(D.log_fd);
-	D.log_fd = fd;
-	em_log_set(fd);
 }
 
 /* ---- responses ---- */
@@ -1027,7 +1006,8 @@ static void setup(void)
 	if (mtu && D.frag_size > mtu)
 		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
 	open_listener();
-	open_log();
+	if (D.log_path)
+		em_log_open(D.log_path);
 
 	D.pend = xcalloc(D.max_inflight, sizeof(*D.pend));
 	for (unsigned i = D.max_inflight; i-- > 0;) {
@@ -1080,9 +1060,7 @@ static void cleanup(void)
 	fragtx_close(D.tx);
 	close(D.lfd);
 	close(D.ep);
-	em_log_set(-1);
-	if (D.log_fd >= 0)
-		close(D.log_fd);
+	em_log_close();
 }
 
 int dnsfrag_main(int argc, char **argv)
@@ -1124,7 +1102,8 @@ int dnsfrag_main(int argc, char **argv)
 			sig_stop = 1;
 		if (sig_hup) {
 			sig_hup = 0;
-			open_log();
+			em_log_reopen_request();
+			em_log_service();
 		}
 		if (sig_stats) {
 			sig_stats = 0;

@@ -15,7 +15,7 @@
 #include "progress.h"
 #include "util.h"
 
-enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS };
+enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS, OPT_LOG };
 
 const struct option ra_sniff_longopts[] = {
 	V6_STD_LONGOPTS,
@@ -27,6 +27,7 @@ const struct option ra_sniff_longopts[] = {
 	{ "solicit", no_argument, NULL, OPT_SOLICIT },
 	{ "gateway", no_argument, NULL, OPT_GATEWAY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: v6kit ra-sniff -i IFACE [--solicit] [--once | -c N] [--timeout SEC] [--gateway]\n"
+		"                      [--json [--log FILE]]\n"
 		"       v6kit ra-sniff -r FILE [-c N] [--gateway]\n"
 		"\n"
 		"Decode every IPv6 router advertisement (RFC 4861) with all its options,\n"
@@ -50,6 +52,7 @@ static void usage(FILE *f)
 		"                         else Ethernet source) of the first valid RA with a\n"
 		"                         non-zero router lifetime, and exit\n"
 		"  -j, --json             one JSON object per RA, then a summary line\n"
+		"      --log FILE         also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet            no text summary, no message when --gateway fails\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
 		"      --no-progress      no progress bar (-r of a large file on a terminal)\n"
@@ -113,8 +116,10 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		em_log_reopen_request();
+	else
+		stop_flag = 1;
 }
 
 static int run_offline(const char *path, struct run *r)
@@ -155,7 +160,7 @@ static int run_offline(const char *path, struct run *r)
 
 int ra_sniff_main(int argc, char **argv)
 {
-	const char *ifname = NULL, *path = NULL;
+	const char *ifname = NULL, *path = NULL, *log_path = NULL;
 	struct run r = { .max = 0, .progress = true };
 	bool json = false, solicit = false;
 	double timeout = 0;
@@ -203,6 +208,9 @@ int ra_sniff_main(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			r.progress = false;
 			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
 		default:
 			die_getopt(argv, shortopts);
 		}
@@ -214,9 +222,14 @@ int ra_sniff_main(int argc, char **argv)
 		die_usage("give exactly one of -i IFACE or -r FILE");
 	if (path && solicit)
 		die_usage("--solicit needs -i IFACE");
+	if (log_path && !json)
+		die_usage("--log writes JSON lines: it needs --json");
+	if (log_path)
+		em_log_open(log_path);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (path) {

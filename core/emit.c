@@ -3,7 +3,9 @@
 #include "progress.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,62 @@ void em_write_failed(const char *what)
 	/* Nothing buffered can reach the stream any more: do not let the exit
 	 * path try again (and report twice). */
 	_exit(EXIT_RESOURCE);
+}
+
+/* --log FILE opened by the emitter itself (em_log_open): the same fd sink
+ * as em_log_set(), reopened by name before the next line after SIGHUP. */
+static struct {
+	char *path;
+	bool owned;		/* em.log_fd was opened here */
+} emlog;
+static volatile sig_atomic_t emlog_hup;
+
+static int emlog_openfd(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+void em_log_open(const char *path)
+{
+	int fd = emlog_openfd(path);
+
+	if (fd < 0)
+		die(EXIT_RESOURCE, "cannot open --log file %s: %s", path, strerror(errno));
+	if (emlog.owned && em.log_fd >= 0)
+		close(em.log_fd);
+	free(emlog.path);
+	emlog.path = xstrdup(path);
+	emlog.owned = true;
+	em_log_set(fd);
+}
+
+void em_log_reopen_request(void) { emlog_hup = 1; }
+
+void em_log_service(void)
+{
+	int fd;
+
+	if (!emlog_hup || !emlog.owned)
+		return;
+	emlog_hup = 0;
+	fd = emlog_openfd(emlog.path);
+	if (fd < 0) {
+		warnmsg("cannot reopen --log file %s: %s (still writing the old one)", emlog.path,
+			strerror(errno));
+		return;
+	}
+	close(em.log_fd);
+	em.log_fd = fd;
+}
+
+void em_log_close(void)
+{
+	if (emlog.owned && em.log_fd >= 0)
+		close(em.log_fd);
+	em_log_set(-1);
+	emlog.owned = false;
+	free(emlog.path);
+	emlog.path = NULL;
 }
 
 void em_init(bool json, FILE *out)
@@ -241,6 +299,7 @@ void em_end(void)
 	if ((em.sinks & EM_SINK_LOG) && js) {
 		size_t n = strlen(js);
 
+		em_log_service();
 		js[n] = '\n';	/* json_dumps leaves room: replace the NUL, write n+1 */
 		log_write(js, n + 1);
 	}

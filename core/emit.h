@@ -22,6 +22,7 @@ enum em_where {
 
 void em_init(bool json, FILE *out);
 bool em_is_json(void);
+
 FILE *em_stream(void);
 
 /* A second sink beside the main stream: every record (unless begun with
@@ -32,6 +33,18 @@ FILE *em_stream(void);
  * writing resumes by itself.  fd -1: no second sink.  The caller owns fd. */
 void em_log_set(int fd);
 uint64_t em_log_lost(void);
+
+/* --log FILE (every daemon): the second sink above on FILE, opened for
+ * appending now (exit 3 if it cannot be) and owned by the emitter.
+ * em_log_reopen_request() is async-signal-safe (call it from the SIGHUP
+ * handler): the file is reopened by name before the next line, for log
+ * rotation; if that fails the old one stays in use, with a warning. */
+void em_log_open(const char *path);
+void em_log_reopen_request(void);
+/* Reopen now if a request is pending (an event loop that saw SIGHUP), and
+ * close the emitter's own --log file at the end. */
+void em_log_service(void);
+void em_log_close(void);
 
 /* Flush the main stream; a write error there (disk full, /dev/full) is
  * fatal as in GNU tools: "write error" on stderr, exit 3 (SPEC §2: an
