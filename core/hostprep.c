@@ -23,18 +23,22 @@
 #include "util.h"
 
 /* Everything that merges received packets or lets the stack hand over
- * oversized segments (ethtool -k names in parentheses). */
-static const char *const offload_features[] = {
-	"rx-gro",				/* generic-receive-offload */
-	"rx-gro-hw",				/* rx-gro-hw */
-	"rx-lro",				/* large-receive-offload */
-	"tx-generic-segmentation",		/* generic-segmentation-offload */
-	"tx-tcp-segmentation",			/* tcp-segmentation-offload ... */
-	"tx-tcp6-segmentation",
-	"tx-tcp-ecn-segmentation",
-	"tx-tcp-mangleid-segmentation",
-};
-#define N_OFFLOAD (sizeof(offload_features) / sizeof(offload_features[0]))
+ * oversized segments, by name pattern over the kernel's own feature names
+ * (ETH_SS_FEATURES), so features newer than this list are caught too (Linux
+ * 6.18 added tx-tcp-accecn-segmentation): every tx-tcp*-segmentation (TSO,
+ * tcp-segmentation-offload), tx-generic-segmentation (GSO), every rx-gro*
+ * (GRO, hardware GRO, GRO list), rx-lro (LRO). */
+bool hostprep_offload_wanted_off(const char *name)
+{
+	size_t n = strlen(name);
+	static const char seg[] = "-segmentation";
+	size_t ls = sizeof(seg) - 1;
+
+	if (!strncmp(name, "tx-tcp", 6) && n >= 6 + ls && !strcmp(name + n - ls, seg))
+		return true;
+	return !strcmp(name, "tx-generic-segmentation") || !strncmp(name, "rx-gro", 6) ||
+	       !strcmp(name, "rx-lro");
+}
 
 void hostprep_init(struct hostprep *hp)
 {
@@ -46,7 +50,9 @@ void hostprep_init(struct hostprep *hp)
 
 struct feat_state {
 	unsigned count, blocks;
-	int idx[N_OFFLOAD];		/* bit of each offload feature, -1 if the driver has none */
+	unsigned n;			/* offload features the device has */
+	unsigned idx[HOSTPREP_MAX_FEAT];	/* their bits */
+	char name[HOSTPREP_MAX_FEAT][ETH_GSTRING_LEN + 1];
 	struct ethtool_gfeatures *g;
 };
 
@@ -87,20 +93,31 @@ static int feat_load(int fd, const char *ifname, struct feat_state *st, char err
 		free(gs);
 		return -1;
 	}
-	for (size_t f = 0; f < N_OFFLOAD; f++) {
-		st->idx[f] = -1;
-		for (unsigned i = 0; i < gs->len && i < st->count; i++) {
-			char name[ETH_GSTRING_LEN + 1];
+	for (unsigned i = 0; i < gs->len && i < st->count && st->n < HOSTPREP_MAX_FEAT; i++) {
+		char name[ETH_GSTRING_LEN + 1];
 
-			memcpy(name, gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
-			name[ETH_GSTRING_LEN] = 0;
-			if (!strcmp(name, offload_features[f])) {
-				st->idx[f] = (int)i;
-				break;
-			}
-		}
+		memcpy(name, gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		name[ETH_GSTRING_LEN] = 0;
+		if (!hostprep_offload_wanted_off(name))
+			continue;
+		st->idx[st->n] = i;
+		memcpy(st->name[st->n], name, sizeof(st->name[0]));
+		st->n++;
 	}
 	free(gs);
+	/* Messages list them by name (rx-gro... first), not by bit number. */
+	for (unsigned a = 1; a < st->n; a++) {
+		for (unsigned b = a; b > 0 && strcmp(st->name[b - 1], st->name[b]) > 0; b--) {
+			char tmp[ETH_GSTRING_LEN + 1];
+			unsigned ti = st->idx[b];
+
+			memcpy(tmp, st->name[b], sizeof(tmp));
+			memcpy(st->name[b], st->name[b - 1], sizeof(tmp));
+			memcpy(st->name[b - 1], tmp, sizeof(tmp));
+			st->idx[b] = st->idx[b - 1];
+			st->idx[b - 1] = ti;
+		}
+	}
 	st->g = xcalloc(1, sizeof(*st->g) + st->blocks * sizeof(st->g->features[0]));
 	st->g->cmd = ETHTOOL_GFEATURES;
 	st->g->size = st->blocks;
@@ -113,7 +130,7 @@ static int feat_load(int fd, const char *ifname, struct feat_state *st, char err
 	return 0;
 }
 
-static bool bit(const struct feat_state *st, int i, size_t field)
+static bool bit(const struct feat_state *st, unsigned i, size_t field)
 {
 	const struct ethtool_get_features_block *b = &st->g->features[i / 32];
 	uint32_t v = field == 0 ? b->available : field == 1 ? b->requested :
@@ -150,22 +167,44 @@ int hostprep_offloads_check(const char *ifname, char *names, size_t cap, char er
 		close(fd);
 		return -1;
 	}
-	for (size_t f = 0; f < N_OFFLOAD; f++) {
-		if (st.idx[f] < 0 || !bit(&st, st.idx[f], F_ACTIVE))
+	for (unsigned f = 0; f < st.n; f++) {
+		if (!bit(&st, st.idx[f], F_ACTIVE))
 			continue;
 		on++;
 		if (cap > len)
-			len += (size_t)snprintf(names + len, cap - len, "%s%s", len ? "," : "",
-						offload_features[f]);
+			len += (size_t)snprintf(names + len, cap - len, "%s%s", len ? "," : "", st.name[f]);
 	}
 	free(st.g);
 	close(fd);
 	return on;
 }
 
+/* ethtool's gro, lro, gso and tso keywords cover rx-gro, rx-lro,
+ * tx-generic-segmentation and every tx-tcp*-segmentation; the others that
+ * are on (rx-gro-list, rx-gro-hw) are named one by one. */
 void hostprep_offloads_cmd(const char *ifname, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "ethtool -K %s gro off lro off gso off tso off", ifname);
+	struct feat_state st;
+	char err[HOSTPREP_ERRLEN];
+	size_t len;
+	int fd;
+
+	len = (size_t)snprintf(buf, cap, "ethtool -K %s gro off lro off gso off tso off", ifname);
+	if ((fd = open_ctl(err)) < 0)
+		return;
+	if (feat_load(fd, ifname, &st, err) == 0) {
+		for (unsigned f = 0; f < st.n && len < cap; f++) {
+			const char *name = st.name[f];
+
+			if (!bit(&st, st.idx[f], F_ACTIVE) || !strcmp(name, "rx-gro") ||
+			    !strcmp(name, "rx-lro") || !strcmp(name, "tx-generic-segmentation") ||
+			    !strncmp(name, "tx-tcp", 6))
+				continue;
+			len += (size_t)snprintf(buf + len, cap - len, " %s off", name);
+		}
+		free(st.g);
+	}
+	close(fd);
 }
 
 int hostprep_offloads_off(struct hostprep *hp, const char *ifname, char err[HOSTPREP_ERRLEN])
@@ -195,21 +234,21 @@ int hostprep_offloads_off(struct hostprep *hp, const char *ifname, char err[HOST
 	s = xcalloc(1, sizeof(*s) + st.blocks * sizeof(s->features[0]));
 	s->cmd = ETHTOOL_SFEATURES;
 	s->size = st.blocks;
-	for (size_t f = 0; f < N_OFFLOAD; f++) {
-		int i = st.idx[f];
+	for (unsigned f = 0; f < st.n; f++) {
+		unsigned i = st.idx[f];
 
-		if (i < 0 || !(bit(&st, i, F_ACTIVE) || bit(&st, i, F_REQUESTED)))
+		if (!(bit(&st, i, F_ACTIVE) || bit(&st, i, F_REQUESTED)))
 			continue;
 		if (!bit(&st, i, F_AVAILABLE)) {
 			if (bit(&st, i, F_ACTIVE)) {
 				snprintf(err, HOSTPREP_ERRLEN, "%s: %s is on and fixed by the driver",
-					 ifname, offload_features[f]);
+					 ifname, st.name[f]);
 				rc = -1;
 			}
 			continue;
 		}
 		s->features[i / 32].valid |= 1u << (i % 32);
-		hi->idx[hi->n] = (unsigned)i;
+		hi->idx[hi->n] = i;
 		hi->was_requested[hi->n] = bit(&st, i, F_REQUESTED);
 		hi->n++;
 	}

@@ -1,6 +1,7 @@
 /* hostprep.h - host preparation for the packet front ends, undone on exit:
  * receive/segmentation offloads (GRO, LRO, GSO, TSO) switched off through the
- * ethtool ioctl (SIOCETHTOOL, ETHTOOL_GFEATURES/SFEATURES by feature name),
+ * ethtool ioctl (SIOCETHTOOL: the kernel's feature names from ETH_SS_FEATURES
+ * via ETHTOOL_GSSET_INFO/GSTRINGS, matched by pattern; ETHTOOL_GFEATURES/SFEATURES),
  * and kernel TCP RSTs suppressed by an nftables table of our own, loaded with
  * `nft -f -` (the nft(8) binary from the nftables package is required; no
  * other table or rule is touched).
@@ -25,7 +26,7 @@
 
 #define HOSTPREP_ERRLEN 256
 #define HOSTPREP_MAX_IF 4
-#define HOSTPREP_MAX_FEAT 12
+#define HOSTPREP_MAX_FEAT 32
 
 struct hostprep_if {
 	char name[16];
@@ -45,6 +46,10 @@ struct hostprep {
 };
 
 void hostprep_init(struct hostprep *hp);
+
+/* Is the kernel feature `name` one that must be off: tx-tcp*-segmentation,
+ * tx-generic-segmentation, rx-gro*, rx-lro? */
+bool hostprep_offload_wanted_off(const char *name);
 
 /* Offload features that must be off and are on: their names, comma
  * separated, into `names` (for messages).  Returns how many are on (0 = good)

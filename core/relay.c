@@ -20,6 +20,7 @@
 #include "emit.h"
 #include "names.h"
 #include "pkt.h"
+#include "reasm.h"
 #include "util.h"
 
 #define ETH_P_IPV4	0x0800
@@ -38,7 +39,19 @@ static const char *const reason_names[RR_COUNT] = {
 	[RR_NOT_ALLOWED] = "not_allowed",
 	[RR_TRUNCATED] = "truncated",
 	[RR_TTL_EXCEEDED] = "ttl_exceeded",
+	[RR_TOO_BIG] = "too_big",
 };
+
+static const char *const icmp_names[RELAY_ICMP_COUNT] = {
+	[RELAY_ICMP_NONE] = "none",
+	[RELAY_ICMP_TOO_BIG] = "packet_too_big",
+	[RELAY_ICMP_TIME_EXCEEDED] = "time_exceeded",
+};
+
+const char *relay_icmp_name(enum relay_icmp i)
+{
+	return (unsigned)i < RELAY_ICMP_COUNT ? icmp_names[i] : "?";
+}
 
 const char *relay_reason_name(enum relay_reason r)
 {
@@ -422,13 +435,199 @@ static bool bad_source6(const uint8_t a[16])
 	return a[0] == 0xff || !memcmp(a, zero, 16) || !memcmp(a, loop, 16);
 }
 
-static const uint8_t *our_mac(const struct relay_cfg *cfg, const struct pkt *p)
+/* The link a frame arrived on: who sent it, to whom, with which 802.1Q tag. */
+struct link_in {
+	bool eth;
+	uint8_t src[6], dst[6];
+	int vlan;		/* VID of the outermost tag, -1 untagged */
+};
+
+static const uint8_t *our_mac(const struct relay_cfg *cfg, const struct link_in *li)
 {
 	static const uint8_t none[6];
 
 	if (cfg->has_mac)
 		return cfg->mac;
-	return p->has_eth ? p->eth_dst : none;
+	return li->eth ? li->dst : none;
+}
+
+static struct relay_seen *seen_slot(struct relay_state *st, const uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return &st->seen[h % (sizeof(st->seen) / sizeof(st->seen[0]))];
+}
+
+/* Remember the tag a LAN host's frame carried. */
+static void vlan_learn(struct relay_state *st, const struct link_in *li)
+{
+	struct relay_seen *s;
+
+	if (!st || !li->eth)
+		return;
+	s = seen_slot(st, li->src);
+	memcpy(s->mac, li->src, 6);
+	s->used = true;
+	s->vlan = li->vlan;
+}
+
+/* The tag of a frame to LAN host `mac`: --lan-vlan, else the tag the host
+ * was last seen with, else the tag of the frame being relayed. */
+static int lan_vlan(const struct relay_cfg *cfg, struct relay_state *st, const uint8_t mac[6],
+		    const struct link_in *li)
+{
+	if (cfg->lan_vlan)
+		return (int)cfg->lan_vlan;
+	if (st) {
+		const struct relay_seen *s = seen_slot(st, mac);
+		if (s->used && !memcmp(s->mac, mac, 6))
+			return s->vlan;
+	}
+	return li->vlan;
+}
+
+/* Outer IPv4 IDs come from the kernel's random source, drawn in batches
+ * (RFC 6864 §4.1, RFC 7739: not a counter an observer can predict). */
+static uint16_t next_ip_id(struct relay_state *st)
+{
+	uint16_t id;
+
+	if (!st) {
+		v6_random(&id, sizeof(id));
+		return id;
+	}
+	if (!st->n_ids) {
+		v6_random(st->ids, sizeof(st->ids));
+		st->n_ids = sizeof(st->ids) / sizeof(st->ids[0]);
+	}
+	return st->ids[--st->n_ids];
+}
+
+/* RFC 4443 §2.4(f): a token bucket of cfg->icmp_rate errors per second. */
+static bool icmp_token(const struct relay_cfg *cfg, struct relay_state *st, uint64_t now_us)
+{
+	double burst = cfg->icmp_rate < RELAY_ICMP_BURST ? cfg->icmp_rate : RELAY_ICMP_BURST;
+
+	if (cfg->icmp_rate <= 0)
+		return false;
+	if (!st)
+		return true;
+	if (burst < 1)
+		burst = 1;
+	if (!st->icmp_started) {
+		st->icmp_started = true;
+		st->icmp_tokens = burst;
+		st->icmp_last_us = now_us;
+	} else if (now_us > st->icmp_last_us) {
+		st->icmp_tokens += (double)(now_us - st->icmp_last_us) / 1e6 * cfg->icmp_rate;
+		if (st->icmp_tokens > burst)
+			st->icmp_tokens = burst;
+		st->icmp_last_us = now_us;
+	}
+	if (st->icmp_tokens < 1)
+		return false;
+	st->icmp_tokens -= 1;
+	return true;
+}
+
+/* RFC 4443 §2.4(e): no error about an error, nor about a packet whose
+ * source does not name one node. */
+static bool error_allowed(const struct pkt *p, const struct pkt_ip *in)
+{
+	if (bad_source6(in->src))
+		return false;
+	if (in->proto == 58 && !(in->frag && in->frag_off)) {
+		uint8_t type = 0;
+		struct cur all, c;
+
+		cur_init(&all, p->data, p->caplen);
+		cur_window(&all, in->ul_off, in->ul_len, &c);
+		/* unreadable type: treat as an error, stay silent */
+		if (!cur_peek_u8(&c, 0, &type) || type < 128)
+			return false;
+	}
+	return true;
+}
+
+/* An ICMPv6 error from src about the IPv6 packet `in` of `pkt`, quoting as
+ * much of it as keeps the error within RELAY_ICMP_MAX (RFC 4443 §2.4(c)). */
+static bool build_icmp6_error(struct wcur *w, const uint8_t src[16], const struct pkt_ip *in,
+			      const struct cur *pkt, uint8_t type, uint32_t param)
+{
+	size_t ip = wcur_off(w), quote = in->avail;
+	struct cur q;
+
+	if (quote > RELAY_ICMP_MAX - 48)
+		quote = RELAY_ICMP_MAX - 48;
+	build_ip6(w, src, in->src, 58, OUTBOUND_TTL, 0, 0, 0);
+	wcur_u8(w, type);
+	wcur_u8(w, 0);		/* code 0: hop limit exceeded in transit / (PTB has no code) */
+	wcur_be16(w, 0);
+	wcur_be32(w, param);
+	cur_window(pkt, in->off, quote, &q);
+	wcur_from(w, &q, quote);
+	return !w->overflow && build_ip_finish(w, ip) && build_l4_checksum(w, ip);
+}
+
+static uint8_t icmp_type_of(enum relay_icmp kind)
+{
+	return kind == RELAY_ICMP_TOO_BIG ? 2 : 3;
+}
+
+/* The relay, as a LAN host's router, answers it with an ICMPv6 error about
+ * its packet `in` (the frame's own IPv6 packet). */
+static void error_to_lan(const struct relay_cfg *cfg, struct relay_state *st, const struct pkt *p,
+			 const struct link_in *li, const struct pkt_ip *in, const struct cur *frame,
+			 enum relay_icmp kind, uint32_t param, uint64_t now_us, uint8_t *out,
+			 struct relay_out *r)
+{
+	struct wcur w;
+
+	if (!cfg->has_icmp_src || !error_allowed(p, in))
+		return;
+	if (!icmp_token(cfg, st, now_us)) {
+		r->icmp_limited = cfg->icmp_rate > 0;
+		return;
+	}
+	wcur_init(&w, out, RELAY_OUT_MAX);
+	build_eth(&w, li->src, our_mac(cfg, li), lan_vlan(cfg, st, li->src, li), ETH_P_IPV6);
+	r->l2_len = wcur_off(&w);
+	if (!build_icmp6_error(&w, cfg->icmp_src6, in, frame, icmp_type_of(kind), param))
+		return;
+	r->len = wcur_off(&w);
+	r->tx = RELAY_TX_LINK;
+	r->icmp = kind;
+}
+
+/* An ICMPv6 error about the tunnelled packet `in`, sent back through the
+ * tunnel to the outer source `o` came from. */
+static void error_to_tunnel(const struct relay_cfg *cfg, struct relay_state *st, const struct pkt *p,
+			    const struct link_in *li, const struct pkt_ip *o, const struct pkt_ip *in,
+			    const struct cur *frame, enum relay_icmp kind, uint64_t now_us,
+			    uint8_t *out, struct relay_out *r)
+{
+	struct wcur w;
+	size_t ip;
+
+	if (!cfg->has_icmp_src || !cfg->has_local || !error_allowed(p, in))
+		return;
+	if (!icmp_token(cfg, st, now_us)) {
+		r->icmp_limited = cfg->icmp_rate > 0;
+		return;
+	}
+	wcur_init(&w, out, RELAY_OUT_MAX);
+	build_eth(&w, li->eth ? li->src : cfg->gw_mac, our_mac(cfg, li), li->vlan, ETH_P_IPV4);
+	ip = r->l2_len = wcur_off(&w);
+	build_ip4(&w, cfg->local4, o->src, 41, OUTBOUND_TTL, 0, next_ip_id(st), false);
+	if (!build_icmp6_error(&w, cfg->icmp_src6_tunnel, in, frame, icmp_type_of(kind), 0) ||
+	    !build_ip_finish(&w, ip))
+		return;
+	r->len = wcur_off(&w);
+	r->tx = RELAY_TX_TUNNEL;
+	r->icmp = kind;
+	memcpy(r->next_hop4, o->src, 4);
 }
 
 /* Copy an IP packet from the capture into the writer, returning its offset. */
@@ -442,29 +641,19 @@ static size_t copy_packet(struct wcur *w, const struct cur *frame, size_t off, s
 	return at;
 }
 
-/* The IPv4 header at out[ip_off..+hlen) sums to zero? */
-static bool ip4_csum_ok(const uint8_t *buf, size_t buflen, size_t ip_off, size_t hlen)
-{
-	struct cur c;
-	const uint8_t *h;
-
-	cur_init(&c, buf, buflen);
-	cur_skip(&c, ip_off);
-	h = cur_take(&c, hlen);
-	return h && csum_buf(h, hlen) == 0;
-}
-
 /* Mode 6in4: the whole IPv4 packet, destination rewritten, TTL decremented,
  * header checksum updated incrementally (RFC 1624 eqn. 3) and verified. */
-static void send_6in4(const struct relay_dest *d, const struct pkt_ip *o,
-		      const struct cur *frame, const uint8_t *src_mac, uint8_t *out, struct relay_out *r)
+static void send_6in4(const struct relay_dest *d, const struct pkt_ip *o, const struct cur *frame,
+		      const uint8_t *src_mac, int vlan, uint8_t *out, struct relay_out *r)
 {
 	struct wcur w;
 	size_t ip;
 	uint16_t hc;
+	struct cur c;
+	const uint8_t *h;
 
 	wcur_init(&w, out, RELAY_OUT_MAX);
-	build_eth(&w, d->mac, src_mac, BUILD_NO_VLAN, ETH_P_IPV4);
+	build_eth(&w, d->mac, src_mac, vlan, ETH_P_IPV4);
 	ip = copy_packet(&w, frame, o->off, o->tot_len);
 	hc = csum_update16(o->v4_csum, (uint16_t)(o->ttl << 8 | o->proto),
 			   (uint16_t)((o->ttl - 1) << 8 | o->proto));
@@ -474,79 +663,88 @@ static void send_6in4(const struct relay_dest *d, const struct pkt_ip *o,
 				   (uint32_t)d->v4[2] << 8 | d->v4[3]);
 	wcur_set_be16(&w, ip + 10, hc);
 	r->len = wcur_off(&w);
-	if (w.overflow) {
-		drop(r, RR_BAD_OUTER_HEADER, "packet does not fit the output buffer");
-		return;
-	}
-	if (!ip4_csum_ok(out, r->len, ip, o->hlen)) {
+	if (w.overflow)
+		return drop(r, RR_BAD_OUTER_HEADER, "packet does not fit the output buffer");
+	cur_init(&c, out, r->len);
+	cur_skip(&c, ip);
+	h = cur_take(&c, o->hlen);
+	if (!h || csum_buf(h, o->hlen) != 0) {
 		/* Cannot happen with a valid input checksum; never send a bad one. */
 		wcur_set_be16(&w, ip + 10, 0);
-		{
-			struct cur c;
-			const uint8_t *h;
-			cur_init(&c, out, r->len);
-			cur_skip(&c, ip);
-			h = cur_take(&c, o->hlen);
-			wcur_set_be16(&w, ip + 10, h ? csum_buf(h, o->hlen) : 0);
-		}
+		wcur_set_be16(&w, ip + 10, h ? csum_buf(h, o->hlen) : 0);
 		r->why = "IPv4 checksum recomputed in full";
 	}
 	r->action = RELAY_SEND;
 	r->kind = RELAY_KIND_6IN4;
+	r->tx = RELAY_TX_LINK;
+	r->l2_len = ip;
 }
 
 /* Mode raw: the bare inner IPv6 packet, hop limit decremented (the relay is
  * the raw host's router). */
 static void send_raw(const struct relay_dest *d, const struct pkt_ip *in, const struct cur *frame,
-		     const uint8_t *src_mac, uint8_t *out, struct relay_out *r)
+		     const uint8_t *src_mac, int vlan, uint8_t *out, struct relay_out *r)
 {
 	struct wcur w;
 	size_t ip;
 
 	wcur_init(&w, out, RELAY_OUT_MAX);
-	build_eth(&w, d->mac, src_mac, BUILD_NO_VLAN, ETH_P_IPV6);
+	build_eth(&w, d->mac, src_mac, vlan, ETH_P_IPV6);
 	ip = copy_packet(&w, frame, in->off, in->tot_len);
 	wcur_set_u8(&w, ip + 7, (uint8_t)(in->ttl - 1));
 	r->len = wcur_off(&w);
-	if (w.overflow) {
-		drop(r, RR_BAD_INNER_HEADER, "packet does not fit the output buffer");
-		return;
-	}
+	if (w.overflow)
+		return drop(r, RR_BAD_INNER_HEADER, "packet does not fit the output buffer");
 	r->action = RELAY_SEND;
 	r->kind = RELAY_KIND_RAW;
+	r->tx = RELAY_TX_LINK;
+	r->l2_len = ip;
 }
 
-static void outbound(const struct relay_cfg *cfg, const struct relay_table *t, const struct pkt *p,
-		     const struct cur *frame, uint8_t *out, struct relay_out *r)
+/* The raw-mode table entry (longest prefix) whose host sent this packet, -1 none. */
+static int raw_host_of(const struct relay_table *t, const struct pkt_ip *in, const struct link_in *li)
 {
-	static uint16_t ip_id;
+	int host = -1;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct relay_dest *d = &t->d[i];
+		if (d->mode != RELAY_MODE_RAW || !prefix6_has(&d->v6, in->src))
+			continue;
+		if (li->eth && memcmp(d->mac, li->src, 6))
+			continue;
+		if (host < 0 || d->v6.len > t->d[host].v6.len)
+			host = (int)i;
+	}
+	return host;
+}
+
+/* IPv6 from a raw-mode host: encapsulated toward the first tunnel server,
+ * or answered with Time Exceeded / Packet Too Big. */
+static void outbound(const struct relay_cfg *cfg, struct relay_state *st, const struct relay_table *t,
+		     const struct pkt *p, const struct link_in *li, const struct cur *frame,
+		     uint64_t now_us, uint8_t *out, struct relay_out *r)
+{
 	const struct pkt_ip *in = &p->ip[0];
+	unsigned mtu = cfg->tunnel_mtu ? cfg->tunnel_mtu : RELAY_TUNNEL_MTU;
 	struct wcur w;
 	size_t ip, inner;
-	int host = -1;
+	int host;
 
 	if (!cfg->outbound || !p->n_ip || in->version != 6 || !cfg->n_servers) {
 		r->action = RELAY_IGNORE;
 		return;
 	}
-	if (p->has_eth && cfg->has_mac && memcmp(p->eth_dst, cfg->mac, 6)) {
+	if (li->eth && cfg->has_mac && memcmp(li->dst, cfg->mac, 6)) {
 		r->action = RELAY_IGNORE;	/* not routed through us */
 		return;
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct relay_dest *d = &t->d[i];
-		if (d->mode != RELAY_MODE_RAW || !prefix6_has(&d->v6, in->src))
-			continue;
-		if (p->has_eth && memcmp(d->mac, p->eth_src, 6))
-			continue;
-		if (host < 0 || d->v6.len > t->d[host].v6.len)
-			host = (int)i;
-	}
+	host = raw_host_of(t, in, li);
 	/* Link-scoped and multicast traffic (ND, MLD) stays on the link. */
 	if (host < 0 || in->dst[0] == 0xff || (in->dst[0] == 0xfe && (in->dst[1] & 0xc0) == 0x80)) {
 		r->action = RELAY_IGNORE;
 		return;
 	}
+	vlan_learn(st, li);
 	r->dest = host;
 	r->has_inner = true;
 	memcpy(r->inner_src, in->src, 16);
@@ -558,38 +756,183 @@ static void outbound(const struct relay_cfg *cfg, const struct relay_table *t, c
 			return drop(r, RR_TRUNCATED, "capture shorter than the IPv6 packet");
 		return drop(r, RR_TRUNCATED, "frame shorter than the IPv6 payload length");
 	}
-	if (in->ttl <= 1)
-		return drop(r, RR_TTL_EXCEEDED, "hop limit exhausted");
+	/* RFC 8200 §3 / RFC 4443 §3.3 first, then the link MTU (§3.2). */
+	if (in->ttl <= 1) {
+		drop(r, RR_TTL_EXCEEDED, "hop limit exhausted");
+		return error_to_lan(cfg, st, p, li, in, frame, RELAY_ICMP_TIME_EXCEEDED, 0, now_us, out, r);
+	}
+	if (in->tot_len > mtu) {
+		drop(r, RR_TOO_BIG, "larger than the tunnel MTU");
+		return error_to_lan(cfg, st, p, li, in, frame, RELAY_ICMP_TOO_BIG, mtu, now_us, out, r);
+	}
 
 	wcur_init(&w, out, RELAY_OUT_MAX);
-	build_eth(&w, cfg->gw_mac, our_mac(cfg, p), BUILD_NO_VLAN, ETH_P_IPV4);
+	build_eth(&w, cfg->gw_mac, our_mac(cfg, li), li->vlan, ETH_P_IPV4);
 	ip = wcur_off(&w);
 	/* RFC 4213 §3.2.1: DF clear, the IPv4 network fragments if it must. */
-	build_ip4(&w, cfg->local4, cfg->servers[0], 41, OUTBOUND_TTL, 0, ++ip_id, false);
+	build_ip4(&w, cfg->local4, cfg->servers[0], 41, OUTBOUND_TTL, 0, next_ip_id(st), false);
 	inner = copy_packet(&w, frame, in->off, in->tot_len);
 	wcur_set_u8(&w, inner + 7, (uint8_t)(in->ttl - 1));
 	if (w.overflow || !build_ip_finish(&w, ip))
 		return drop(r, RR_BAD_INNER_HEADER, "packet too large to encapsulate");
 	r->len = wcur_off(&w);
+	r->l2_len = ip;
 	r->action = RELAY_SEND;
 	r->kind = RELAY_KIND_OUTBOUND;
+	r->tx = RELAY_TX_TUNNEL;
 	memcpy(r->next_hop4, cfg->servers[0], 4);
 	/* SPEC §2: every relay line has outer_src; here it is the header we built. */
 	r->has_outer = true;
 	memcpy(r->outer_src, cfg->local4, 4);
 }
 
-void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
-		   int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+/* The outer IPv4 header as the one parser judged it, its protocol and
+ * checksum, and the tunnel server.  False when the frame was dealt with. */
+static bool outer_ok(const struct relay_cfg *cfg, const struct pkt *p, const struct cur *fc,
+		     bool snap_cut, struct relay_out *r)
+{
+	const struct pkt_ip *o = &p->ip[0];
+	struct cur h;
+	const uint8_t *hb;
+
+	if (!o->hlen) {		/* not even the fixed header */
+		drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER, "IPv4 header truncated");
+		return false;
+	}
+	if (cfg->has_local && memcmp(o->dst, cfg->local4, 4)) {
+		r->action = RELAY_IGNORE;
+		return false;
+	}
+	r->has_outer = true;
+	memcpy(r->outer_src, o->src, 4);
+	if (o->verdict == PKT_INVALID) {
+		drop(r, RR_BAD_OUTER_HEADER, o->why);
+		return false;
+	}
+	if (o->verdict == PKT_TRUNCATED) {
+		drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER,
+		     snap_cut ? "capture shorter than the IPv4 packet" : "frame shorter than the IPv4 total length");
+		return false;
+	}
+	if (o->proto != 41) {
+		drop(r, RR_NOT_PROTO41, "IPv4 protocol is not 41");
+		return false;
+	}
+	cur_window(fc, o->off, o->hlen, &h);
+	hb = cur_take(&h, o->hlen);
+	if (!hb || csum_buf(hb, o->hlen) != 0) {
+		drop(r, RR_BAD_OUTER_CHECKSUM, "IPv4 header checksum");
+		return false;
+	}
+	if (cfg->n_servers) {
+		size_t i;
+		for (i = 0; i < cfg->n_servers; i++)
+			if (!memcmp(cfg->servers[i], o->src, 4))
+				break;
+		if (i == cfg->n_servers) {
+			drop(r, RR_TUNNEL_SERVER_MISMATCH, "outer source is not a tunnel server");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A whole (or reassembled) protocol-41 datagram: the inner IPv6 header
+ * within the outer payload (RFC 4213 §3.6), the table, --allow, then relay. */
+static void inbound(const struct relay_cfg *cfg, struct relay_state *st, const struct relay_table *t,
+		    const struct pkt *p, const struct link_in *li, const struct cur *fc,
+		    uint64_t now_us, uint8_t *out, struct relay_out *r)
+{
+	const struct pkt_ip *o = &p->ip[0], *in;
+	const struct relay_dest *d;
+	struct cur ic;
+	uint8_t b0 = 0;
+	int di;
+
+	cur_window(fc, o->ul_off, o->ul_len, &ic);
+	if (!cur_peek_u8(&ic, 0, &b0))
+		return drop(r, RR_TRUNCATED, "no inner packet");
+	if (b0 >> 4 != 6)
+		return drop(r, RR_BAD_INNER_HEADER, "inner IP version is not 6");
+	if (o->ul_len < 40 || p->n_ip < 2)
+		return drop(r, RR_TRUNCATED, "outer payload shorter than an IPv6 header");
+	in = &p->ip[1];
+	r->has_inner = true;
+	memcpy(r->inner_src, in->src, 16);
+	memcpy(r->inner_dst, in->dst, 16);
+	if (in->verdict == PKT_UNSUPPORTED)
+		return drop(r, RR_BAD_INNER_HEADER, in->why);
+	if (in->tot_len > o->ul_len)
+		return drop(r, RR_TRUNCATED, "inner payload length beyond the outer packet");
+	if (in->tot_len < o->ul_len)
+		return drop(r, RR_BAD_INNER_HEADER, "outer packet longer than the inner IPv6 packet");
+	if (bad_source6(in->src))
+		return drop(r, RR_BAD_INNER_SOURCE, "inner source multicast, loopback or unspecified");
+	di = relay_table_lookup(t, in->dst);
+	if (di < 0)
+		return drop(r, RR_NO_DESTINATION, "inner destination not in the table");
+	r->dest = di;
+	d = &t->d[di];
+	if (cfg->n_allow && !allowed(cfg, p, in, fc))
+		return drop(r, RR_NOT_ALLOWED, "transport not in --allow");
+	if (d->mode == RELAY_MODE_6IN4) {
+		if (o->ttl <= 1)
+			return drop(r, RR_TTL_EXCEEDED, "outer TTL exhausted");
+		return send_6in4(d, o, fc, our_mac(cfg, li), lan_vlan(cfg, st, d->mac, li), out, r);
+	}
+	if (in->ttl <= 1) {
+		drop(r, RR_TTL_EXCEEDED, "inner hop limit exhausted");
+		return error_to_tunnel(cfg, st, p, li, o, in, fc, RELAY_ICMP_TIME_EXCEEDED, now_us, out, r);
+	}
+	send_raw(d, in, fc, our_mac(cfg, li), lan_vlan(cfg, st, d->mac, li), out, r);
+}
+
+static void count_expired(void *ctx, const struct reasm_result *res)
+{
+	*(unsigned *)ctx += (unsigned)res->n_tags;
+}
+
+/* An outer IPv4 fragment: held until its datagram is whole (RFC 4213 §3.6),
+ * then the datagram goes through the same checks as any other. */
+static void reassemble(const struct relay_cfg *cfg, struct relay_state *st, const struct relay_table *t,
+		       const struct pkt *p, const struct link_in *li, uint64_t now_us,
+		       uint8_t *out, struct relay_out *r)
+{
+	struct reasm_result res;
+	struct pkt q;
+	struct cur qc;
+
+	if (!st || !st->reasm)
+		return drop(r, RR_OUTER_FRAGMENT, "IPv4 fragment (not reassembled)");
+	switch (reasm_add(st->reasm, p, 0, now_us, 0, &res)) {
+	case REASM_HELD:
+		r->action = RELAY_IGNORE;
+		r->held = true;
+		return;
+	case REASM_DONE:
+		break;
+	case REASM_DISCARD:
+		r->frags_given_up += res.n_tags > 1 ? (unsigned)res.n_tags - 1 : 0;
+		return drop(r, RR_OUTER_FRAGMENT, reasm_reason_name(res.reason));
+	default:
+		return drop(r, RR_OUTER_FRAGMENT, "IPv4 fragment not accepted by the reassembler");
+	}
+	r->reassembled = true;
+	pkt_parse(&q, V6_DLT_IPV4, res.data, (uint32_t)res.len, (uint32_t)res.len);
+	cur_init(&qc, res.data, res.len);
+	if (!q.n_ip || q.ip[0].verdict != PKT_OK)
+		return drop(r, RR_BAD_OUTER_HEADER, "reassembled datagram invalid");
+	inbound(cfg, st, t, &q, li, &qc, now_us, out, r);
+}
+
+void relay_process(const struct relay_cfg *cfg, struct relay_state *st, const struct relay_table *t,
+		   int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen, uint64_t now_us,
 		   uint8_t *out, struct relay_out *r)
 {
 	struct pkt p;
-	struct cur fc, ic;
-	const struct pkt_ip *o, *in;
+	struct cur fc;
+	struct link_in li;
 	bool snap_cut;
-	uint8_t b0 = 0;
-	uint16_t plen = 0;
-	int di;
 
 	memset(r, 0, sizeof(*r));
 	r->dest = -1;
@@ -598,10 +941,21 @@ void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
 	snap_cut = caplen < wirelen;
 	pkt_parse(&p, dlt, frame, caplen, wirelen);
 	cur_init(&fc, frame, caplen);
+	li.eth = p.has_eth;
+	memcpy(li.src, p.eth_src, 6);
+	memcpy(li.dst, p.eth_dst, 6);
+	li.vlan = p.n_vlan ? (p.vlan[0] & 0x0fff) : -1;
+	if (st && st->reasm && now_us >= st->next_expire_us) {
+		unsigned n = 0;
+
+		reasm_expire(st->reasm, now_us, false, count_expired, &n);
+		r->frags_given_up += n;
+		st->next_expire_us = now_us + 1000000;
+	}
 
 	if (((p.has_eth || p.has_sll) && p.ethertype == ETH_P_IPV6) ||
 	    (p.n_ip && p.ip[0].version == 6))
-		return outbound(cfg, t, &p, &fc, out, r);
+		return outbound(cfg, st, t, &p, &li, &fc, now_us, out, r);
 	if ((p.has_eth || p.has_sll) && p.ethertype != ETH_P_IPV4) {
 		r->action = RELAY_IGNORE;
 		return;
@@ -615,81 +969,33 @@ void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
 			return drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER, p.why);
 		return drop(r, RR_BAD_OUTER_HEADER, p.why ? p.why : "not an IPv4 header");
 	}
-	o = &p.ip[0];
-	if (caplen < o->off + 20u)
-		return drop(r, snap_cut ? RR_TRUNCATED : RR_BAD_OUTER_HEADER, "IPv4 header truncated");
-	if (cfg->has_local && memcmp(o->dst, cfg->local4, 4)) {
-		r->action = RELAY_IGNORE;
+	if (!outer_ok(cfg, &p, &fc, snap_cut, r))
 		return;
-	}
-	r->has_outer = true;
-	memcpy(r->outer_src, o->src, 4);
-	if (o->hlen < 20)
-		return drop(r, RR_BAD_OUTER_HEADER, "IPv4 header length below 20");
-	if (o->tot_len < o->hlen)
-		return drop(r, RR_BAD_OUTER_HEADER, "IPv4 total length below header length");
-	if (o->off + o->hlen > caplen || o->avail < o->tot_len) {
-		if (snap_cut)
-			return drop(r, RR_TRUNCATED, "capture shorter than the IPv4 packet");
-		return drop(r, RR_BAD_OUTER_HEADER, "frame shorter than the IPv4 total length");
-	}
-	if (o->proto != 41)
-		return drop(r, RR_NOT_PROTO41, "IPv4 protocol is not 41");
-	{
-		struct cur h;
-		const uint8_t *hb;
-		cur_window(&fc, o->off, o->hlen, &h);
-		hb = cur_take(&h, o->hlen);
-		if (!hb || csum_buf(hb, o->hlen) != 0)
-			return drop(r, RR_BAD_OUTER_CHECKSUM, "IPv4 header checksum");
-	}
-	if (o->frag)
-		return drop(r, RR_OUTER_FRAGMENT, "IPv4 fragment (not reassembled)");
-	if (cfg->n_servers) {
-		size_t i;
-		for (i = 0; i < cfg->n_servers; i++)
-			if (!memcmp(cfg->servers[i], o->src, 4))
-				break;
-		if (i == cfg->n_servers)
-			return drop(r, RR_TUNNEL_SERVER_MISMATCH, "outer source is not a tunnel server");
-	}
+	if (p.ip[0].frag)
+		return reassemble(cfg, st, t, &p, &li, now_us, out, r);
+	inbound(cfg, st, t, &p, &li, &fc, now_us, out, r);
+}
 
-	/* The inner IPv6 header, within the outer payload (RFC 4213 §3.6). */
-	cur_window(&fc, o->ul_off, o->ul_len, &ic);
-	if (!cur_peek_u8(&ic, 0, &b0))
-		return drop(r, RR_TRUNCATED, "no inner packet");
-	if (b0 >> 4 != 6)
-		return drop(r, RR_BAD_INNER_HEADER, "inner IP version is not 6");
-	if (o->ul_len < 40 || p.n_ip < 2)
-		return drop(r, RR_TRUNCATED, "outer payload shorter than an IPv6 header");
-	cur_peek_be16(&ic, 4, &plen);
-	in = &p.ip[1];
-	r->has_inner = true;
-	memcpy(r->inner_src, in->src, 16);
-	memcpy(r->inner_dst, in->dst, 16);
-	if (in->verdict == PKT_UNSUPPORTED)
-		return drop(r, RR_BAD_INNER_HEADER, in->why);
-	if (40u + plen > o->ul_len)
-		return drop(r, RR_TRUNCATED, "inner payload length beyond the outer packet");
-	if (40u + plen < o->ul_len)
-		return drop(r, RR_BAD_INNER_HEADER, "outer packet longer than the inner IPv6 packet");
-	if (bad_source6(in->src))
-		return drop(r, RR_BAD_INNER_SOURCE, "inner source multicast, loopback or unspecified");
-	di = relay_table_lookup(t, in->dst);
-	if (di < 0)
-		return drop(r, RR_NO_DESTINATION, "inner destination not in the table");
-	r->dest = di;
-	if (cfg->n_allow && !allowed(cfg, &p, in, &fc))
-		return drop(r, RR_NOT_ALLOWED, "transport not in --allow");
-	if (t->d[di].mode == RELAY_MODE_6IN4) {
-		if (o->ttl <= 1)
-			return drop(r, RR_TTL_EXCEEDED, "outer TTL exhausted");
-		send_6in4(&t->d[di], o, &fc, our_mac(cfg, &p), out, r);
-	} else {
-		if (in->ttl <= 1)
-			return drop(r, RR_TTL_EXCEEDED, "inner hop limit exhausted");
-		send_raw(&t->d[di], in, &fc, our_mac(cfg, &p), out, r);
-	}
+/* ---- state ---- */
+
+void relay_state_init(struct relay_state *st)
+{
+	struct reasm_limits lim = {
+		.max_datagrams = RELAY_REASM_DATAGRAMS,
+		.max_bytes = RELAY_REASM_BYTES,
+		.max_per_source = RELAY_REASM_PER_SOURCE,
+		.timeout_us = RELAY_REASM_TIMEOUT_US,
+	};
+
+	memset(st, 0, sizeof(*st));
+	st->reasm = reasm_new(&lim);
+}
+
+void relay_state_free(struct relay_state *st)
+{
+	if (st->reasm)
+		reasm_free(st->reasm);
+	memset(st, 0, sizeof(*st));
 }
 
 /* ---- counters and records ---- */
@@ -755,9 +1061,17 @@ void relay_stats_bind(struct relay_stats *s, struct relay_table *t)
 void relay_stats_count(struct relay_stats *s, const struct relay_table *t, const struct relay_out *r)
 {
 	s->packets++;
+	s->dropped[RR_OUTER_FRAGMENT] += r->frags_given_up;
+	if (r->icmp != RELAY_ICMP_NONE)
+		s->icmp_sent[r->icmp]++;
+	s->icmp_rate_limited += r->icmp_limited;
+	s->reassembled += r->reassembled;
 	switch (r->action) {
 	case RELAY_IGNORE:
-		s->ignored++;
+		if (r->held)
+			s->fragments_held++;
+		else
+			s->ignored++;
 		break;
 	case RELAY_DROP:
 		s->dropped[r->reason]++;
@@ -794,6 +1108,15 @@ void relay_emit_stats(const struct relay_stats *s, const char *type, double elap
 		em_u64(EM_JSON, reason_names[i], NULL, s->dropped[i]);
 	em_obj_end(EM_JSON, NULL);
 	em_u64(EM_ANY, "ignored", ", %llu ignored", s->ignored);
+	em_obj_begin(EM_JSON, "icmp_sent", NULL);
+	for (int i = RELAY_ICMP_NONE + 1; i < RELAY_ICMP_COUNT; i++)
+		em_u64(EM_JSON, icmp_names[i], NULL, s->icmp_sent[i]);
+	em_obj_end(EM_JSON, NULL);
+	em_u64(EM_TEXT, NULL, ", %llu ICMPv6 errors sent", s->icmp_sent[RELAY_ICMP_TOO_BIG] +
+	       s->icmp_sent[RELAY_ICMP_TIME_EXCEEDED]);
+	em_u64(EM_ANY, "icmp_rate_limited", " (%llu rate limited)", s->icmp_rate_limited);
+	em_u64(EM_ANY, "fragments_held", ", %llu fragments held", s->fragments_held);
+	em_u64(EM_ANY, "reassembled", ", %llu reassembled", s->reassembled);
 	em_u64(EM_ANY, "send_errors", ", %llu send errors", s->send_errors);
 	em_u64(EM_ANY, "sent", ", %llu frames sent", s->sent);
 	em_u64(EM_ANY, "failed", ", %llu failed", s->send_errors);
@@ -808,6 +1131,10 @@ void relay_emit_stats(const struct relay_stats *s, const char *type, double elap
 			if (s->dropped[i])
 				em_text("\n  dropped %-40s %llu", reason_names[i],
 					(unsigned long long)s->dropped[i]);
+		for (int i = RELAY_ICMP_NONE + 1; i < RELAY_ICMP_COUNT; i++)
+			if (s->icmp_sent[i])
+				em_text("\n  icmp    %-40s %llu", icmp_names[i],
+					(unsigned long long)s->icmp_sent[i]);
 	}
 	em_end();
 }
@@ -841,6 +1168,8 @@ void relay_emit_packet(const struct relay_out *r, const struct relay_table *t, u
 		em_str(EM_ANY, "reason", "%s", reason_names[r->reason]);
 		if (r->why)
 			em_str(EM_ANY, "detail", " (%s)", r->why);
+		if (r->icmp != RELAY_ICMP_NONE)
+			em_str(EM_ANY, "icmp", ", answered with %s", icmp_names[r->icmp]);
 	}
 	if (r->dest >= 0 && (size_t)r->dest < t->n)
 		em_str(EM_ANY, "destination", " [%s]", t->d[r->dest].key);

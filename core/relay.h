@@ -11,7 +11,12 @@
  * host (mode 6in4) or the bare IPv6 packet (mode raw), in an Ethernet frame
  * from our MAC to the table's MAC.  With `outbound`, IPv6 from a raw-mode
  * host to a global destination is encapsulated toward the first tunnel
- * server.  Nothing here does I/O except relay_sock41_*().
+ * server.  As the raw hosts' router it answers like one: ICMPv6 Packet Too
+ * Big for outbound packets over the tunnel MTU and Time Exceeded when a hop
+ * limit runs out (RFC 4443 §3.2, §3.3, rate limited per §2.4), and it
+ * reassembles outer IPv4 fragments before relaying (RFC 4213 §3.6, bounded).
+ * Frames to the LAN keep the LAN's 802.1Q tag.  Nothing here does I/O
+ * except relay_sock41_*().
  */
 #ifndef V6_RELAY_H
 #define V6_RELAY_H
@@ -21,6 +26,8 @@
 #include <stdint.h>
 
 #include "args.h"
+
+struct reasm;
 
 enum relay_mode { RELAY_MODE_6IN4, RELAY_MODE_RAW };
 
@@ -37,6 +44,7 @@ enum relay_reason {
 	RR_NOT_ALLOWED,
 	RR_TRUNCATED,
 	RR_TTL_EXCEEDED,	/* outer TTL / inner hop limit would reach 0 */
+	RR_TOO_BIG,		/* outbound packet larger than the tunnel MTU */
 	RR_COUNT
 };
 
@@ -84,7 +92,48 @@ struct relay_cfg {
 	const struct relay_allow *allow;
 	size_t n_allow;
 	bool outbound;
+	unsigned tunnel_mtu;		/* IPv6 MTU of the tunnel (0 = RELAY_TUNNEL_MTU) */
+	/* ICMPv6 errors: sent only with has_icmp_src.  icmp_src6 is the source
+	 * toward LAN hosts (the relay's link-local address, their router),
+	 * icmp_src6_tunnel toward the tunnel (a global address when IFACE has one). */
+	bool has_icmp_src;
+	uint8_t icmp_src6[16];
+	uint8_t icmp_src6_tunnel[16];
+	double icmp_rate;		/* errors per second (RFC 4443 §2.4 token bucket); 0 = none */
+	unsigned lan_vlan;		/* 802.1Q VID (1-4094) of frames to the LAN; 0 = learnt/as received */
 };
+
+#define RELAY_TUNNEL_MTU 1480		/* 1500-octet IPv4 path minus the outer header */
+#define RELAY_ICMP_RATE 100		/* default --icmp-rate */
+#define RELAY_ICMP_BURST 10		/* token bucket depth (at most the rate) */
+#define RELAY_ICMP_MAX 1280		/* an ICMPv6 error never exceeds the IPv6 minimum MTU */
+
+/* Mutable per-run state the decisions need besides the table: the outer
+ * IPv4 reassembler, the ICMP token bucket, a pool of random IPv4 IDs and the
+ * 802.1Q tags LAN hosts were last seen with.  Owned by one thread. */
+struct relay_state {
+	struct reasm *reasm;		/* NULL: outer fragments dropped (outer_fragment) */
+	uint64_t next_expire_us;
+	double icmp_tokens;
+	uint64_t icmp_last_us;
+	bool icmp_started;
+	uint16_t ids[512];		/* random outer IPv4 IDs (RFC 6864 §4.1: unpredictable) */
+	unsigned n_ids;
+	struct relay_seen {
+		uint8_t mac[6];
+		bool used;
+		int vlan;		/* VID, -1 = seen untagged */
+	} seen[256];			/* direct-mapped by MAC hash; a collision just overwrites */
+};
+
+/* Reassembly bounds for outer IPv4 fragments. */
+#define RELAY_REASM_DATAGRAMS	1024
+#define RELAY_REASM_BYTES	(8u << 20)
+#define RELAY_REASM_PER_SOURCE	256
+#define RELAY_REASM_TIMEOUT_US	(30ull * 1000000)
+
+void relay_state_init(struct relay_state *st);
+void relay_state_free(struct relay_state *st);
 
 enum relay_action {
 	RELAY_IGNORE,		/* not for the relay (not to -l, not from a raw host, ND...) */
@@ -94,13 +143,30 @@ enum relay_action {
 
 enum relay_kind { RELAY_KIND_6IN4, RELAY_KIND_RAW, RELAY_KIND_OUTBOUND };
 
+/* ICMPv6 errors the relay sends (names: relay_icmp_name, JSON keys). */
+enum relay_icmp { RELAY_ICMP_NONE, RELAY_ICMP_TOO_BIG, RELAY_ICMP_TIME_EXCEEDED, RELAY_ICMP_COUNT };
+
+/* Where out[0..len) goes. */
+enum relay_tx {
+	RELAY_TX_NONE,
+	RELAY_TX_LINK,		/* an Ethernet frame for IFACE */
+	RELAY_TX_TUNNEL,	/* an IPv4 packet (at out + l2_len) for next_hop4, or the frame itself */
+};
+
 struct relay_out {
 	enum relay_action action;
 	enum relay_reason reason;	/* RELAY_DROP */
 	enum relay_kind kind;		/* RELAY_SEND */
 	const char *why;		/* detail for -v / logs (static) */
 	int dest;			/* table index, -1 none */
+	enum relay_tx tx;		/* send out[0..len): a relayed frame, or with RELAY_DROP an ICMPv6 error */
 	size_t len;			/* frame length in out */
+	size_t l2_len;			/* link header length in out (14, 18 with a tag) */
+	enum relay_icmp icmp;		/* the error in out, if any */
+	bool icmp_limited;		/* an error was due but the rate limit held it back */
+	bool held;			/* an outer fragment kept for reassembly (RELAY_IGNORE) */
+	bool reassembled;		/* the datagram was rebuilt from outer fragments */
+	unsigned frags_given_up;	/* other outer fragments dropped with this frame (discarded or timed-out datagrams) */
 	/* for packet logs */
 	bool has_outer, has_inner;
 	uint8_t outer_src[4];
@@ -117,6 +183,10 @@ struct relay_stats {
 	uint64_t send_errors;		/* frames not sent (also the summary's "failed") */
 	uint64_t sent;			/* frames sent or written */
 	uint64_t capture_dropped;	/* live: dropped by the kernel/interface before we saw them */
+	uint64_t icmp_sent[RELAY_ICMP_COUNT];
+	uint64_t icmp_rate_limited;
+	uint64_t fragments_held;	/* outer fragments kept for reassembly */
+	uint64_t reassembled;		/* datagrams rebuilt from them */
 	uint64_t dropped[RR_COUNT];
 	struct relay_stat_dest {
 		char key[52];
@@ -127,6 +197,7 @@ struct relay_stats {
 
 const char *relay_reason_name(enum relay_reason r);
 const char *relay_mode_name(enum relay_mode m);
+const char *relay_icmp_name(enum relay_icmp i);
 
 /* ---- table ---- */
 
@@ -155,9 +226,11 @@ bool relay_allow_parse(const char *s, struct relay_allow *a, char *err, size_t e
 
 /* Decide and rewrite one captured frame of link type dlt (Ethernet, raw IP,
  * Linux SLL).  out must hold RELAY_OUT_MAX octets.  Never reads outside
- * frame[0..caplen); wirelen is the frame's length on the wire. */
-void relay_process(const struct relay_cfg *cfg, const struct relay_table *t,
-		   int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+ * frame[0..caplen); wirelen is the frame's length on the wire; now_us its
+ * time (rate limits, reassembly timeouts).  st may be NULL (no reassembly,
+ * no rate limit). */
+void relay_process(const struct relay_cfg *cfg, struct relay_state *st, const struct relay_table *t,
+		   int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen, uint64_t now_us,
 		   uint8_t *out, struct relay_out *r);
 
 /* ---- counters ---- */
@@ -169,7 +242,8 @@ void relay_stats_bind(struct relay_stats *s, struct relay_table *t);
 /* Count one relay_process() result (call after relay_stats_bind). */
 void relay_stats_count(struct relay_stats *s, const struct relay_table *t, const struct relay_out *r);
 /* "summary" or "stats" record: packets, relayed {dest: n}, outbound,
- * dropped {reason: n}, ignored, send_errors, capture_dropped, elapsed_s. */
+ * dropped {reason: n}, icmp_sent {type: n}, icmp_rate_limited,
+ * fragments_held, reassembled, ignored, send_errors, capture_dropped, elapsed_s. */
 void relay_emit_stats(const struct relay_stats *s, const char *type, double elapsed_s);
 /* "relay" or "drop" record for one packet (--log-packets). */
 void relay_emit_packet(const struct relay_out *r, const struct relay_table *t, uint64_t wall_us);

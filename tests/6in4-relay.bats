@@ -48,7 +48,7 @@ tsv() {	# tshark fields of $TMP/out.pcap, checksum validation on
 		[ "$(jq ".dropped.$r" <<<"$s")" -eq 1 ] || { echo "reason $r: $s"; return 1; }
 	done
 	[ "$(jq .dropped.not_allowed <<<"$s")" -eq 0 ]
-	[ "$(jq '.dropped | length' <<<"$s")" -eq 11 ]
+	[ "$(jq '.dropped | length' <<<"$s")" -eq 12 ]
 }
 
 @test "offline: 6in4 frames are re-addressed with a valid IPv4 checksum, TTL-1, our and the table's MAC" {
@@ -245,4 +245,99 @@ sys.exit(0 if a == b and len(a) == 3 else 1)' "$FIX/in.pcap" "$TMP/out.pcap"
 	[[ "$output" == *"$FIX/table:"*"more than $((n - 1)) destinations (--max-destinations)"* ]]
 	run -2 "${R[@]}" "${BASE[@]}" --max-destinations 0
 	[[ "$output" == *"invalid --max-destinations value '0'"* ]]
+}
+
+# router.pcap: from raw host B an oversized packet, a hop-limit-1 packet and
+# an oversized ICMPv6 error; from the tunnel a packet for B with hop limit 1;
+# a 1500-octet tunnelled packet for B and one for A in outer fragments (out
+# of order); a tunnelled packet tagged VLAN 7.
+router_pcap() {
+	/usr/bin/python3 - "$TMP/router.pcap" <<-'PY'
+	import sys
+	from scapy.all import Ether, Dot1Q, IP, IPv6, ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUnreach, fragment, wrpcap
+	R, N, B = "02:00:00:00:00:01", "02:00:00:00:00:fe", "02:00:00:00:00:0b"
+	def tun(inner, **kw):
+	    return IP(src="198.51.100.1", dst="192.0.2.2", proto=41, **kw) / inner
+	out = Ether(src=B, dst=R) / IPv6(src="2001:db8:1::b", dst="2001:db8:ffff::1")
+	frames = [
+	    out / ICMPv6EchoReply(data=b"x" * 1452),                       # 1500 > 1480: Packet Too Big
+	    Ether(src=B, dst=R) / IPv6(src="2001:db8:1::b", dst="2001:db8:ffff::1", hlim=1) / ICMPv6EchoReply(),
+	    out / ICMPv6DestUnreach() / (b"y" * 1452),                      # an error: no error about it
+	    Ether(src=N, dst=R) / tun(IPv6(src="2001:db8:ffff::1", dst="2001:db8:1::b", hlim=1) / ICMPv6EchoRequest()),
+	]
+	for i, dst in enumerate(["2001:db8:1::b", "2001:db8:1::a"]):
+	    big = tun(IPv6(src="2001:db8:ffff::1", dst=dst) / ICMPv6EchoRequest(data=b"z" * 1432), id=100 + i)
+	    frs = fragment(big, fragsize=600)
+	    frames += [Ether(src=N, dst=R) / f for f in reversed(frs)]
+	frames.append(Ether(src=N, dst=R) / Dot1Q(vlan=7) / tun(IPv6(src="2001:db8:ffff::1", dst="2001:db8:1::a") / ICMPv6EchoRequest()))
+	for i, f in enumerate(frames):
+	    f.time = 1700000000 + i * 0.01
+	wrpcap(sys.argv[1], frames)
+	PY
+}
+
+@test "offline: the raw hosts' router answers: Packet Too Big, Time Exceeded both ways, counted" {
+	router_pcap
+	run "${R[@]}" -r "$TMP/router.pcap" --table "$FIX/table" -l 192.0.2.2 --tunnel-server 198.51.100.1 \
+		--outbound --mac 02:00:00:00:00:01 --gateway-mac 02:00:00:00:00:fe -w "$TMP/out.pcap" --json
+	[ "$status" -eq 0 ]
+	s=$(summary)
+	[ "$(jq -c .icmp_sent <<<"$s")" = '{"packet_too_big":1,"time_exceeded":2}' ]
+	[ "$(jq .dropped.too_big <<<"$s")" -eq 2 ]
+	[ "$(jq .dropped.ttl_exceeded <<<"$s")" -eq 2 ]
+	# Packet Too Big to B, MTU 1480, from the link-local address of --mac, checksum right
+	run tsv -Y "icmpv6.type == 2" -E occurrence=f \
+		-e eth.dst -e ipv6.src -e ipv6.dst -e icmpv6.mtu -e icmpv6.checksum.status -e frame.len
+	echo "$output"
+	[ "$output" = "02:00:00:00:00:0b	fe80::ff:fe00:1	2001:db8:1::b	1480	1	1294" ]
+	# Time Exceeded to B on the LAN, and back through the tunnel to the tunnel server
+	run tsv -Y "icmpv6.type == 3" -E occurrence=f -e eth.dst -e ip.dst -e ip.checksum.status -e ipv6.dst
+	echo "$output"
+	[ "${lines[0]}" = "02:00:00:00:00:0b			2001:db8:1::b" ]
+	[ "${lines[1]}" = "02:00:00:00:00:fe	198.51.100.1	1	2001:db8:ffff::1" ]
+	# --tunnel-mtu moves the threshold; --icmp-rate 0 silences the errors
+	run "${R[@]}" -r "$TMP/router.pcap" --table "$FIX/table" -l 192.0.2.2 --tunnel-server 198.51.100.1 \
+		--outbound --mac 02:00:00:00:00:01 --tunnel-mtu 1500 --icmp-rate 0 --json
+	s=$(summary)
+	[ "$(jq .dropped.too_big <<<"$s")" -eq 0 ]
+	[ "$(jq -c .icmp_sent <<<"$s")" = '{"packet_too_big":0,"time_exceeded":0}' ]
+	[ "$(jq .icmp_rate_limited <<<"$s")" -eq 0 ]
+}
+
+@test "offline: outer IPv4 fragments are reassembled and relayed whole; tagged frames keep their tag" {
+	router_pcap
+	run "${R[@]}" -r "$TMP/router.pcap" --table "$FIX/table" -l 192.0.2.2 --tunnel-server 198.51.100.1 \
+		--mac 02:00:00:00:00:01 -w "$TMP/out.pcap" --json
+	[ "$status" -eq 0 ]
+	s=$(summary)
+	[ "$(jq .reassembled <<<"$s")" -eq 2 ]
+	[ "$(jq .fragments_held <<<"$s")" -eq 4 ]
+	[ "$(jq .dropped.outer_fragment <<<"$s")" -eq 0 ]
+	run tsv -o ip.defragment:FALSE -Y "icmpv6.type == 128 && frame.len > 1400" -E occurrence=f \
+		-e eth.dst -e ip.dst -e ip.flags.mf -e ip.frag_offset -e ip.checksum.status -e ipv6.plen
+	echo "$output"
+	[ "${lines[0]}" = "02:00:00:00:00:0b					1440" ]
+	[ "${lines[1]}" = "02:00:00:00:00:0a	192.0.2.10	0	0	1	1440" ]
+	run tsv -Y "vlan" -e vlan.id -e eth.dst -e ip.dst
+	[ "$output" = "7	02:00:00:00:00:0a	192.0.2.10" ]
+	# --lan-vlan retags every frame to the LAN
+	run "${R[@]}" -r "$TMP/router.pcap" --table "$FIX/table" -l 192.0.2.2 --tunnel-server 198.51.100.1 \
+		--mac 02:00:00:00:00:01 --lan-vlan 42 -w "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	run tsv -Y "eth.src == 02:00:00:00:00:01" -e vlan.id
+	[ "${#lines[@]}" -eq 3 ]
+	for l in "${lines[@]}"; do [ "$l" = 42 ]; done
+}
+
+@test "wrong values for the router options: exit 2 naming the option" {
+	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" --tunnel-mtu 1279
+	[ "$status" -eq 2 ]; [[ $output == *"invalid --tunnel-mtu value '1279'"* ]]
+	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" --icmp-rate -1
+	[ "$status" -eq 2 ]; [[ $output == *"invalid --icmp-rate value"* ]]
+	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" --icmp-source 192.0.2.1
+	[ "$status" -eq 2 ]; [[ $output == *"invalid --icmp-source value"* ]]
+	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" --lan-vlan 0
+	[ "$status" -eq 2 ]; [[ $output == *"invalid --lan-vlan value '0'"* ]]
+	run "${R[@]}" -r "$FIX/in.pcap" --table "$FIX/table" --lan-vlan 4095
+	[ "$status" -eq 2 ]
 }

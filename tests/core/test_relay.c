@@ -100,7 +100,7 @@ static uint8_t out[RELAY_OUT_MAX];
 static void run(const struct relay_cfg *c, const struct relay_table *t, const uint8_t *f, size_t n,
 		struct relay_out *r)
 {
-	relay_process(c, t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, out, r);
+	relay_process(c, NULL, t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, r);
 }
 
 static void test_table_lines(void)
@@ -433,7 +433,7 @@ static void test_drops(void)
 		run(&c, &t, f, n - 4, &r);
 		CHECK_EQ(r.reason, RR_BAD_OUTER_HEADER);
 		/* the same cut by the snap length */
-		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)n - 4, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, f, (uint32_t)n - 4, (uint32_t)n, 0, out, &r);
 		CHECK_EQ(r.reason, RR_TRUNCATED);
 		/* ARP is ignored */
 		f[12] = 0x08; f[13] = 0x06;
@@ -458,11 +458,11 @@ static void test_truncations(void)
 	for (size_t k = 0; k < n; k++) {
 		uint8_t *cut = malloc(k ? k : 1);
 		memcpy(cut, f, k);
-		relay_process(&c, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)n, 0, out, &r);
 		CHECKF(r.action != RELAY_SEND, "len %zu", k);
 		if (k >= 14)
 			CHECKF(r.action == RELAY_DROP && r.reason == RR_TRUNCATED, "len %zu reason %d", k, r.reason);
-		relay_process(&c, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)k, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, cut, (uint32_t)k, (uint32_t)k, 0, out, &r);
 		CHECKF(r.action != RELAY_SEND, "len %zu", k);
 		free(cut);
 	}
@@ -651,7 +651,7 @@ static void test_mutations(void)
 			n = (seed >> 8) % n;
 		c.n_allow = (i & 4) ? 1 : 0;
 		c.allow = &allow;
-		relay_process(&c, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, out, &r);
+		relay_process(&c, NULL, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
 		CHECK(r.action == RELAY_IGNORE || r.action == RELAY_DROP || r.action == RELAY_SEND);
 		if (r.action == RELAY_DROP)
 			CHECK(r.reason < RR_COUNT);
@@ -661,6 +661,462 @@ static void test_mutations(void)
 				CHECKF(csum_buf(out + 14, (size_t)(out[14] & 15) * 4) == 0, "iteration %d", i);
 		}
 	}
+	relay_table_free(&t);
+}
+
+/* ---- router duties (issue 17) ---- */
+
+static uint8_t LL6[16], GL6[16];
+
+static void cfg_router(struct relay_cfg *c, uint8_t servers[1][4])
+{
+	char err[ARG_ERRLEN];
+
+	cfg_basic(c);
+	memcpy(servers[0], TS4, 4);
+	c->servers = (const uint8_t (*)[4])servers;
+	c->n_servers = 1;
+	c->outbound = true;
+	memcpy(c->gw_mac, NATMAC, 6);
+	parse_ip6("fe80::1", LL6, err);
+	parse_ip6("2001:db8:2::2", GL6, err);
+	c->has_icmp_src = true;
+	memcpy(c->icmp_src6, LL6, 16);
+	memcpy(c->icmp_src6_tunnel, GL6, 16);
+	c->icmp_rate = RELAY_ICMP_RATE;
+}
+
+/* An IPv6 packet of tot octets from raw host B (Ethernet, tag vlan or -1). */
+static size_t mk_from_b(uint8_t *buf, size_t cap, size_t tot, uint8_t hlim, uint8_t icmp_type, int vlan)
+{
+	static uint8_t data[2048];
+	struct wcur w;
+	size_t ip;
+
+	wcur_init(&w, buf, cap);
+	build_eth(&w, RMAC, BMAC, vlan, 0x86dd);
+	ip = wcur_off(&w);
+	build_ip6(&w, B6, TS6, 58, hlim, 0, 0, 0);
+	memset(data, 0x5a, sizeof(data));
+	build_icmp6_echo(&w, icmp_type, 7, 1, data, tot - 48);
+	if (icmp_type < 128) {	/* an error message: type, code, checksum, unused */
+		wcur_set_u8(&w, ip + 40, icmp_type);
+	}
+	build_ip_finish(&w, ip);
+	build_l4_checksum(&w, ip);
+	CHECK(!w.overflow);
+	return wcur_off(&w);
+}
+
+/* Is the ICMPv6 checksum of the IPv6 packet at buf[ip..ip+len) right? */
+static bool icmp6_csum_ok(const uint8_t *buf, size_t ip, size_t len)
+{
+	static uint8_t copy[RELAY_OUT_MAX];
+	struct wcur w;
+	uint16_t stored = (uint16_t)(buf[ip + 42] << 8 | buf[ip + 43]);
+
+	wcur_init(&w, copy, sizeof(copy));
+	wcur_bytes(&w, buf + ip, len);
+	wcur_set_be16(&w, 42, 0);
+	if (!build_l4_checksum(&w, 0))
+		return false;
+	return stored == (uint16_t)(copy[42] << 8 | copy[43]);
+}
+
+static void test_packet_too_big(void)
+{
+	static uint8_t f[2048];
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_state st;
+	struct relay_out r;
+	uint8_t servers[1][4];
+	size_t n;
+	int sent = 0, limited = 0;
+
+	table_ab(&t);
+	cfg_router(&c, servers);
+	relay_state_init(&st);
+
+	/* 1480 octets fit the default tunnel MTU: encapsulated */
+	n = mk_from_b(f, sizeof(f), 1480, 64, 129, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.action, RELAY_SEND);
+	CHECK_EQ(r.kind, RELAY_KIND_OUTBOUND);
+	CHECK_EQ(r.tx, RELAY_TX_TUNNEL);
+
+	/* 1500 do not: Packet Too Big to B from our link-local address */
+	n = mk_from_b(f, sizeof(f), 1500, 64, 129, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 1000, out, &r);
+	CHECK_EQ(r.action, RELAY_DROP);
+	CHECK_EQ(r.reason, RR_TOO_BIG);
+	CHECK_EQ(r.icmp, RELAY_ICMP_TOO_BIG);
+	CHECK_EQ(r.tx, RELAY_TX_LINK);
+	CHECK_EQ(r.len, 14u + RELAY_ICMP_MAX);		/* quotes as much as fits 1280 */
+	CHECK_MEM(out, BMAC, 6);
+	CHECK_MEM(out + 6, RMAC, 6);
+	CHECK(out[12] == 0x86 && out[13] == 0xdd);
+	CHECK_MEM(out + 14 + 8, LL6, 16);
+	CHECK_MEM(out + 14 + 24, B6, 16);
+	CHECK_EQ(out[14 + 6], 58);
+	CHECK_EQ(out[14 + 40], 2);			/* Packet Too Big */
+	CHECK_EQ(out[14 + 41], 0);
+	CHECK_EQ((out[14 + 44] << 24 | out[14 + 45] << 16 | out[14 + 46] << 8 | out[14 + 47]), 1480);
+	CHECK_MEM(out + 14 + 48, f + 14, RELAY_ICMP_MAX - 48);	/* the invoking packet */
+	CHECK(icmp6_csum_ok(out, 14, r.len - 14));
+
+	/* --tunnel-mtu */
+	c.tunnel_mtu = 1400;
+	n = mk_from_b(f, sizeof(f), 1401, 64, 129, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 2000, out, &r);
+	CHECK_EQ(r.reason, RR_TOO_BIG);
+	CHECK_EQ((out[14 + 46] << 8 | out[14 + 47]), 1400);
+	c.tunnel_mtu = 0;
+
+	/* never about an ICMPv6 error (RFC 4443 §2.4(e)) */
+	n = mk_from_b(f, sizeof(f), 1500, 64, 1, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 3000, out, &r);
+	CHECK_EQ(r.reason, RR_TOO_BIG);
+	CHECK_EQ(r.icmp, RELAY_ICMP_NONE);
+	CHECK_EQ(r.tx, RELAY_TX_NONE);
+
+	/* rate limited: a burst of RELAY_ICMP_BURST, then RELAY_ICMP_RATE per second */
+	relay_state_free(&st);
+	relay_state_init(&st);
+	n = mk_from_b(f, sizeof(f), 1500, 64, 129, BUILD_NO_VLAN);
+	for (int i = 0; i < 50; i++) {
+		relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 5000000, out, &r);
+		sent += r.icmp == RELAY_ICMP_TOO_BIG;
+		limited += r.icmp_limited;
+	}
+	CHECK_EQ(sent, RELAY_ICMP_BURST);
+	CHECK_EQ(limited, 50 - RELAY_ICMP_BURST);
+	/* 50 ms later: 5 more tokens at 100/s */
+	sent = 0;
+	for (int i = 0; i < 50; i++) {
+		relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 5050000, out, &r);
+		sent += r.icmp == RELAY_ICMP_TOO_BIG;
+	}
+	CHECK_EQ(sent, 5);
+	/* --icmp-rate 0: silent */
+	c.icmp_rate = 0;
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 9000000, out, &r);
+	CHECK_EQ(r.tx, RELAY_TX_NONE);
+	CHECK(!r.icmp_limited);
+
+	/* counted */
+	{
+		struct relay_stats s;
+
+		c.icmp_rate = RELAY_ICMP_RATE;
+		relay_stats_init(&s);
+		relay_stats_bind(&s, &t);
+		relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 20000000, out, &r);
+		relay_stats_count(&s, &t, &r);
+		CHECK_EQ(s.icmp_sent[RELAY_ICMP_TOO_BIG], 1);
+		CHECK_EQ(s.dropped[RR_TOO_BIG], 1);
+		relay_stats_free(&s);
+	}
+	relay_state_free(&st);
+	relay_table_free(&t);
+}
+
+static void test_time_exceeded(void)
+{
+	static uint8_t f[2048];
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_state st;
+	struct relay_out r;
+	uint8_t servers[1][4];
+	struct pkt p;
+	size_t n;
+
+	table_ab(&t);
+	cfg_router(&c, servers);
+	relay_state_init(&st);
+
+	/* outbound, hop limit 1: Time Exceeded to the raw host */
+	n = mk_from_b(f, sizeof(f), 100, 1, 128, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.action, RELAY_DROP);
+	CHECK_EQ(r.reason, RR_TTL_EXCEEDED);
+	CHECK_EQ(r.icmp, RELAY_ICMP_TIME_EXCEEDED);
+	CHECK_EQ(r.tx, RELAY_TX_LINK);
+	CHECK_MEM(out, BMAC, 6);
+	CHECK_EQ(out[14 + 40], 3);
+	CHECK_EQ(out[14 + 41], 0);
+	CHECK_EQ(r.len, 14 + 48 + (n - 14));
+	CHECK_MEM(out + 14 + 48, f + 14, n - 14);
+	CHECK(icmp6_csum_ok(out, 14, r.len - 14));
+
+	/* inbound to a raw-mode host with hop limit 1: Time Exceeded back
+	 * through the tunnel, from our global address, to the tunnel server */
+	n = mk6in4(f, sizeof(f), &(struct mk){ .idst = B6, .hlim = 1 });
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.action, RELAY_DROP);
+	CHECK_EQ(r.reason, RR_TTL_EXCEEDED);
+	CHECK_EQ(r.icmp, RELAY_ICMP_TIME_EXCEEDED);
+	CHECK_EQ(r.tx, RELAY_TX_TUNNEL);
+	CHECK_EQ(r.l2_len, 14);
+	CHECK_MEM(r.next_hop4, TS4, 4);
+	CHECK_MEM(out, NATMAC, 6);		/* back where it came from */
+	CHECK_EQ(out[14 + 9], 41);
+	CHECK_MEM(out + 14 + 12, RELAY4, 4);
+	CHECK_MEM(out + 14 + 16, TS4, 4);
+	CHECK_EQ(csum_buf(out + 14, 20), 0);
+	CHECK_MEM(out + 34 + 8, GL6, 16);
+	CHECK_MEM(out + 34 + 24, TS6, 16);
+	CHECK_EQ(out[34 + 40], 3);
+	CHECK_MEM(out + 34 + 48, f + 34, n - 34);	/* the inner packet as it arrived */
+	CHECK(icmp6_csum_ok(out, 34, r.len - 34));
+	CHECK_EQ(pkt_parse(&p, V6_DLT_EN10MB, out, (uint32_t)r.len, 0), PKT_OK);
+	CHECK_EQ(p.n_ip, 2);
+
+	/* a 6in4-mode destination is not our hop: its outer TTL is what counts */
+	n = mk6in4(f, sizeof(f), &(struct mk){ .hlim = 1 });
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.action, RELAY_SEND);
+
+	/* without a source address configured: a silent drop as before */
+	c.has_icmp_src = false;
+	n = mk_from_b(f, sizeof(f), 100, 1, 128, BUILD_NO_VLAN);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.reason, RR_TTL_EXCEEDED);
+	CHECK_EQ(r.tx, RELAY_TX_NONE);
+	relay_state_free(&st);
+	relay_table_free(&t);
+}
+
+/* Cut the 6in4 frame f (outer IPv4 at 14) into IPv4 fragments of `piece`
+ * payload octets; frame k goes to frags[k].  Returns the count. */
+static int fragment4(const uint8_t *f, size_t n, size_t piece, uint8_t frags[][2048], size_t *lens)
+{
+	size_t payload = n - 34;
+	int k = 0;
+
+	for (size_t off = 0; off < payload; off += piece, k++) {
+		size_t len = payload - off < piece ? payload - off : piece;
+		struct wcur w;
+
+		wcur_init(&w, frags[k], 2048);
+		wcur_bytes(&w, f, 34);
+		wcur_bytes(&w, f + 34 + off, len);
+		wcur_set_be16(&w, 14 + 6, (uint16_t)((off / 8) | (off + len < payload ? 0x2000 : 0)));
+		wcur_set_be16(&w, 14 + 10, 0);
+		build_ip_finish(&w, 14);
+		lens[k] = wcur_off(&w);
+	}
+	return k;
+}
+
+static void test_reassembly(void)
+{
+	static uint8_t f[2048], frags[8][2048];
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_state st;
+	struct relay_stats s;
+	struct relay_out r;
+	uint8_t servers[1][4];
+	size_t n, lens[8];
+	struct wcur w;
+	int k;
+
+	table_ab(&t);
+	cfg_router(&c, servers);
+	relay_state_init(&st);
+	relay_stats_init(&s);
+	relay_stats_bind(&s, &t);
+
+	/* a 1000-octet inner packet to raw host B in three outer fragments */
+	wcur_init(&w, f, sizeof(f));
+	build_eth(&w, RMAC, NATMAC, BUILD_NO_VLAN, 0x0800);
+	build_ip4(&w, TS4, RELAY4, 41, 60, 0, 0x4242, false);
+	build_ip6(&w, TS6, B6, 58, 63, 0, 0, 0);
+	{
+		static uint8_t data[952];
+		memset(data, 0xa5, sizeof(data));
+		build_icmp6_echo(&w, 128, 7, 1, data, sizeof(data));
+	}
+	build_ip_finish(&w, 34);
+	build_l4_checksum(&w, 34);
+	build_ip_finish(&w, 14);
+	n = wcur_off(&w);
+	k = fragment4(f, n, 400, frags, lens);
+	CHECK_EQ(k, 3);
+
+	/* without state: dropped as before */
+	relay_process(&c, NULL, &t, V6_DLT_EN10MB, frags[0], (uint32_t)lens[0], (uint32_t)lens[0], 0, out, &r);
+	CHECK_EQ(r.action, RELAY_DROP);
+	CHECK_EQ(r.reason, RR_OUTER_FRAGMENT);
+
+	/* out of order: held, held, then relayed whole */
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[2], (uint32_t)lens[2], (uint32_t)lens[2], 10, out, &r);
+	relay_stats_count(&s, &t, &r);
+	CHECK_EQ(r.action, RELAY_IGNORE);
+	CHECK(r.held);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[0], (uint32_t)lens[0], (uint32_t)lens[0], 20, out, &r);
+	relay_stats_count(&s, &t, &r);
+	CHECK(r.held);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[1], (uint32_t)lens[1], (uint32_t)lens[1], 30, out, &r);
+	relay_stats_count(&s, &t, &r);
+	CHECK_EQ(r.action, RELAY_SEND);
+	CHECK_EQ(r.kind, RELAY_KIND_RAW);
+	CHECK(r.reassembled);
+	CHECK_EQ(r.len, 14 + (n - 34));
+	CHECK_MEM(out, BMAC, 6);
+	CHECK_EQ(out[14 + 7], 62);
+	CHECK_MEM(out + 14 + 8, f + 34 + 8, n - 34 - 8);
+	CHECK_EQ(s.fragments_held, 2);
+	CHECK_EQ(s.reassembled, 1);
+	CHECK_EQ(s.dest[1].n, 1);
+
+	/* to a 6in4-mode host: one rebuilt IPv4 packet, re-addressed */
+	wcur_init(&w, f, sizeof(f));
+	w.p += n;
+	wcur_set_be32(&w, 34 + 24 + 12, 0xa);	/* inner destination 2001:db8:1::a */
+	wcur_set_be16(&w, 34 + 42, 0);
+	build_l4_checksum(&w, 34);
+	k = fragment4(f, n, 504, frags, lens);
+	CHECK_EQ(k, 2);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[0], (uint32_t)lens[0], (uint32_t)lens[0], 40, out, &r);
+	CHECK(r.held);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[1], (uint32_t)lens[1], (uint32_t)lens[1], 50, out, &r);
+	CHECK_EQ(r.action, RELAY_SEND);
+	CHECK_EQ(r.kind, RELAY_KIND_6IN4);
+	CHECK_EQ(r.len, n);
+	CHECK_MEM(out, AMAC, 6);
+	CHECK_MEM(out + 14 + 16, HOSTA4, 4);
+	CHECK_EQ((out[14 + 6] << 8 | out[14 + 7]) & 0x3fff, 0);	/* no longer a fragment */
+	CHECK_EQ(csum_buf(out + 14, 20), 0);
+	CHECK_MEM(out + 34, f + 34, n - 34);
+
+	/* a lone fragment times out: counted as outer_fragment when found */
+	k = fragment4(f, n, 504, frags, lens);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[0], (uint32_t)lens[0], (uint32_t)lens[0], 100, out, &r);
+	relay_stats_count(&s, &t, &r);
+	CHECK(r.held);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[1], (uint32_t)lens[1], (uint32_t)lens[1],
+		      100 + RELAY_REASM_TIMEOUT_US + 2000000, out, &r);
+	relay_stats_count(&s, &t, &r);
+	CHECK_EQ(r.frags_given_up, 1);
+	CHECK(r.held);				/* the late one starts a new datagram */
+	CHECK_EQ(s.dropped[RR_OUTER_FRAGMENT], 1);
+
+	/* fragments from a source that is not the tunnel server are not held */
+	frags[0][14 + 12] = 10;
+	wcur_init(&w, frags[0], 2048);
+	w.p += lens[0];
+	wcur_set_be16(&w, 14 + 10, 0);
+	build_ip_finish(&w, 14);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, frags[0], (uint32_t)lens[0], (uint32_t)lens[0], 200, out, &r);
+	CHECK_EQ(r.reason, RR_TUNNEL_SERVER_MISMATCH);
+	relay_stats_free(&s);
+	relay_state_free(&st);
+	relay_table_free(&t);
+}
+
+static int vlan_of(const uint8_t *frame)
+{
+	return frame[12] == 0x81 && frame[13] == 0x00 ? (frame[14] << 8 | frame[15]) & 0xfff : -1;
+}
+
+static void test_vlan(void)
+{
+	static uint8_t f[2048];
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_state st;
+	struct relay_out r;
+	uint8_t servers[1][4], g[256];
+	struct wcur w;
+	size_t n, m;
+
+	table_ab(&t);
+	cfg_router(&c, servers);
+	relay_state_init(&st);
+
+	/* a tagged tunnelled frame: relayed with the same tag */
+	n = mk6in4(g, sizeof(g), &(struct mk){ .idst = A6 });
+	wcur_init(&w, f, sizeof(f));
+	build_eth(&w, RMAC, NATMAC, 100, 0x0800);
+	wcur_bytes(&w, g + 14, n - 14);
+	m = wcur_off(&w);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)m, (uint32_t)m, 0, out, &r);
+	CHECK_EQ(r.action, RELAY_SEND);
+	CHECK_EQ(vlan_of(out), 100);
+	CHECK_EQ(r.l2_len, 18);
+	CHECK_EQ(r.len, m);
+	CHECK_EQ(csum_buf(out + 18, 20), 0);
+	/* the raw host too */
+	n = mk6in4(g, sizeof(g), &(struct mk){ .idst = B6 });
+	wcur_init(&w, f, sizeof(f));
+	build_eth(&w, RMAC, NATMAC, 100, 0x0800);
+	wcur_bytes(&w, g + 14, n - 14);
+	m = wcur_off(&w);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)m, (uint32_t)m, 0, out, &r);
+	CHECK_EQ(r.kind, RELAY_KIND_RAW);
+	CHECK_EQ(vlan_of(out), 100);
+	CHECK(out[16] == 0x86 && out[17] == 0xdd);
+
+	/* --lan-vlan wins */
+	c.lan_vlan = 200;
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)m, (uint32_t)m, 0, out, &r);
+	CHECK_EQ(vlan_of(out), 200);
+	c.lan_vlan = 0;
+
+	/* B was seen on VLAN 300: an untagged tunnelled frame for B goes there */
+	n = mk_from_b(f, sizeof(f), 100, 64, 129, 300);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.kind, RELAY_KIND_OUTBOUND);
+	CHECK_EQ(vlan_of(out), 300);		/* toward the NAT as it came */
+	CHECK_EQ(r.l2_len, 18);
+	n = mk6in4(g, sizeof(g), &(struct mk){ .idst = B6 });
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, g, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.kind, RELAY_KIND_RAW);
+	CHECK_EQ(vlan_of(out), 300);
+	/* and an ICMPv6 error to B too */
+	n = mk_from_b(f, sizeof(f), 100, 1, 129, 300);
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(r.icmp, RELAY_ICMP_TIME_EXCEEDED);
+	CHECK_EQ(vlan_of(out), 300);
+	CHECK(icmp6_csum_ok(out, 18, r.len - 18));
+	/* A was never seen: untagged as the frame came */
+	n = mk6in4(g, sizeof(g), &(struct mk){ .idst = A6 });
+	relay_process(&c, &st, &t, V6_DLT_EN10MB, g, (uint32_t)n, (uint32_t)n, 0, out, &r);
+	CHECK_EQ(vlan_of(out), -1);
+	relay_state_free(&st);
+	relay_table_free(&t);
+}
+
+/* Outer IPv4 IDs are random, not 1, 2, 3... */
+static void test_outbound_ids(void)
+{
+	static uint8_t f[2048];
+	struct relay_table t;
+	struct relay_cfg c;
+	struct relay_state st;
+	struct relay_out r;
+	uint8_t servers[1][4];
+	uint16_t id[16];
+	int steps = 0;
+	size_t n;
+
+	table_ab(&t);
+	cfg_router(&c, servers);
+	relay_state_init(&st);
+	n = mk_from_b(f, sizeof(f), 100, 64, 129, BUILD_NO_VLAN);
+	for (int i = 0; i < 16; i++) {
+		relay_process(&c, i < 8 ? &st : NULL, &t, V6_DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, 0, out, &r);
+		CHECK_EQ(r.kind, RELAY_KIND_OUTBOUND);
+		id[i] = (uint16_t)(out[18] << 8 | out[19]);
+	}
+	for (int i = 1; i < 16; i++)
+		steps += id[i] == (uint16_t)(id[i - 1] + 1);
+	CHECKF(steps < 4, "IDs look sequential (%u %u %u ...)", id[0], id[1], id[2]);
+	CHECK(id[0] > 16 || id[1] > 16 || id[2] > 16);
+	relay_state_free(&st);
 	relay_table_free(&t);
 }
 
@@ -681,5 +1137,10 @@ int main(void)
 	RUN(test_outbound);
 	RUN(test_stats_reload);
 	RUN(test_mutations);
+	RUN(test_packet_too_big);
+	RUN(test_time_exceeded);
+	RUN(test_reassembly);
+	RUN(test_vlan);
+	RUN(test_outbound_ids);
 	return t_done();
 }

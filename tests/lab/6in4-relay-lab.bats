@@ -229,6 +229,116 @@ stats() {	# ask for a stats line; print it
 	grep '"reason":"bad_inner_source"' "$RELAY_OUT" | jq -e '.inner_src == "ff02::1" and .outer_src == "192.0.2.1"'
 }
 
+# free_b8080: stop whatever an earlier test left listening on B's port 8080.
+free_b8080() {
+	local pids
+	pids=$(lab_exec b ss -Htlnp 'sport = :8080' | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
+	[ -z "$pids" ] && return 0
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null
+	lab_wait 5 eval "! lab_exec b ss -Htln 'sport = :8080' | grep -q ."
+}
+
+# http_b DIR: python's HTTP server on host B, port 8080 (allowed), serving DIR.
+http_b() {
+	free_b8080
+	lab_bg b /usr/bin/python3 -m http.server --bind 2001:db8:1::b --directory "$1" 8080
+	lab_wait 10 eval "lab_exec b ss -Htln 'sport = :8080' | grep -q ."
+}
+
+@test "lab: PMTUD through the relay: B at MTU 1500 serves 1 MB to curl on the tunnel side (Packet Too Big 1480)" {
+	d=$(mktemp -d)
+	head -c 1048576 /dev/urandom >"$d/1m.bin"
+	# B left at 1500 and a tunnel side that advertises MSS 1440: B's
+	# full-size segments do not fit the tunnel, only PMTUD can save them
+	lab_exec b ip link set b0 mtu 1500
+	lab_exec ts ip link set s6 mtu 1500
+	lab_exec b ip -6 route flush cache
+	before=$(stats)
+	http_b "$d"
+	run lab_exec ts curl -g -s -f -m 30 -o "$d/got.bin" "http://[2001:db8:1::b]:8080/1m.bin"
+	lab_exec b ip -6 route get 2001:db8:ffff::1 >"$d/route" || true
+	lab_exec ts ip link set s6 mtu 1480
+	lab_exec b ip link set b0 mtu 1480
+	after=$(stats)
+	[ "$status" -eq 0 ] || { echo "curl: $status"; echo "$after"; return 1; }
+	cmp "$d/1m.bin" "$d/got.bin"
+	# B learnt the tunnel's MTU from the relay's Packet Too Big
+	cat "$d/route"
+	grep -q 'mtu 1480' "$d/route"
+	ptb=$(( $(jq .icmp_sent.packet_too_big <<<"$after") - $(jq .icmp_sent.packet_too_big <<<"$before") ))
+	big=$(( $(jq .dropped.too_big <<<"$after") - $(jq .dropped.too_big <<<"$before") ))
+	echo "packet_too_big sent: $ptb, too_big dropped: $big"
+	[ "$ptb" -ge 1 ]
+	[ "$big" -ge "$ptb" ]
+	[ "$(jq .send_errors <<<"$after")" -eq 0 ]
+	kill "$LAB_BG_PID"
+	rm -rf "$d"
+}
+
+@test "lab: Time Exceeded from the relay: hop limit 1 from raw host B, and toward B from the tunnel side" {
+	before=$(stats)
+	run lab_exec b ping -6 -c 1 -t 1 -W 2 2001:db8:ffff::1
+	echo "$output"
+	[[ $output == *"Time exceeded"* ]]
+	lab_capture ts t0 "$LAB_DIR/te.pcap" ip proto 41 and src host 192.0.2.2
+	run lab_exec ts ping -6 -c 1 -t 1 -W 2 2001:db8:1::b
+	echo "$output"
+	lab_capture_stop "$LAB_DIR/te.pcap"
+	[[ $output == *"Time exceeded"* ]]
+	run tsh -r "$LAB_DIR/te.pcap" -o ip.check_checksum:TRUE -Y "icmpv6.type == 3" \
+		-E occurrence=f -T fields -e ip.dst -e ip.checksum.status -e ipv6.dst -e icmpv6.checksum.status
+	echo "$output"
+	[ "${lines[0]}" = "192.0.2.1	1	2001:db8:ffff::1	1" ]
+	after=$(stats)
+	te=$(( $(jq .icmp_sent.time_exceeded <<<"$after") - $(jq .icmp_sent.time_exceeded <<<"$before") ))
+	[ "$te" -eq 2 ]
+}
+
+@test "lab: outer IPv4 fragments made by the tunnel server's kernel are reassembled and relayed (RFC 4213 3.6)" {
+	# ts's path to the relay: 1280 octets, so the kernel fragments every
+	# protocol-41 packet over that (a 1448-octet ping is 1468 outside)
+	lab_exec ts ip route add 192.0.2.2/32 dev t0 mtu lock 1280
+	before=$(stats)
+	lab_capture relay r0 "$LAB_DIR/frag.pcap" ip proto 41 and src host 192.0.2.1
+	run lab_exec ts ping -6 -c 3 -i 0.2 -W 2 -s 1400 2001:db8:1::b
+	ok_b=$status out_b=$output
+	run lab_exec ts ping -6 -c 3 -i 0.2 -W 2 -s 1400 2001:db8:1::a
+	ok_a=$status out_a=$output
+	# and a TCP upload to raw host B: full-size segments, every one fragmented
+	head -c 262144 /dev/urandom >"$LAB_DIR/up.bin"
+	free_b8080
+	lab_bg b /usr/bin/python3 -c '
+import hashlib, socket
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("2001:db8:1::b", 8080)); s.listen(1); c, _ = s.accept(); h = hashlib.sha256()
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b)
+print(h.hexdigest(), flush=True)'
+	up=$LAB_BG_OUT
+	lab_wait 10 eval "lab_exec b ss -Htln 'sport = :8080' | grep -q ."
+	lab_exec ts /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("2001:db8:1::b", 8080), timeout=20)
+s.sendall(open(sys.argv[1], "rb").read()); s.shutdown(socket.SHUT_WR); s.recv(1)' "$LAB_DIR/up.bin"
+	lab_wait 10 grep -q . "$up"
+	lab_capture_stop "$LAB_DIR/frag.pcap"
+	lab_exec ts ip route del 192.0.2.2/32 dev t0
+	after=$(stats)
+	echo "$out_b"; echo "$out_a"; echo "$after"
+	[ "$ok_b" -eq 0 ]
+	[ "$ok_a" -eq 0 ]
+	[ "$(cut -d' ' -f1 "$up")" = "$(sha256sum <"$LAB_DIR/up.bin" | cut -d' ' -f1)" ]
+	# the kernel did fragment: first fragments with MF on the relay's link
+	n=$(tsh -r "$LAB_DIR/frag.pcap" -o ip.defragment:FALSE -Y "ip.flags.mf == 1" -T fields -e ip.id | wc -l)
+	[ "$n" -ge 6 ]
+	re=$(( $(jq .reassembled <<<"$after") - $(jq .reassembled <<<"$before") ))
+	[ "$re" -ge "$n" ]
+	[ "$(jq .dropped.outer_fragment <<<"$after")" -eq "$(jq .dropped.outer_fragment <<<"$before")" ]
+}
+
 @test "lab: SIGHUP adds a host without a restart; a bad table keeps the old one" {
 	lab_addr b b0 2001:db8:1::c/128
 	run lab_exec ts ping -6 -c 1 -W 1 2001:db8:1::c
@@ -248,6 +358,46 @@ stats() {	# ask for a stats line; print it
 	lab_exec ts ping -6 -c 1 -W 2 2001:db8:1::a
 	[ "$(kill -0 "$RELAY_PID" && echo alive)" = alive ]
 	mv "$TABLE.good" "$TABLE"
+}
+
+@test "lab: 802.1Q: a raw host on VLAN 100 (an access port) gets relayed frames tagged 100" {
+	# host D sits behind an access port of VLAN 100 (tests/lib/vlanport.py:
+	# this kernel has neither 8021q nor bridge VLAN filtering); the relay's
+	# link is the trunk.  D has never spoken: the relay cannot know its tag.
+	lab_ns d && lab_link d d0 lan pd && bridge_ports pd
+	lab_bg d /usr/bin/python3 "$V6KIT_TOP/tests/lib/vlanport.py" --trunk d0 --access dv --vid 100
+	lab_wait 10 grep -q ready "$LAB_BG_OUT" || { cat "$LAB_BG_ERR"; return 1; }
+	rll=$(lab_exec relay ip -6 -o addr show dev r0 scope link | awk '{print $4}' | cut -d/ -f1)
+	lab_exec d ip link set dv mtu 1480
+	lab_addr d dv 2001:db8:1::d/64
+	# no 8021q on the relay host either: its kernel cannot answer D's
+	# Neighbor Solicitations, so D knows its router's MAC statically
+	lab_exec d ip -6 neigh replace "$rll" lladdr "$RMAC" dev dv nud permanent
+	lab_exec d ip -6 route add default via "$rll" dev dv
+	DMAC=$(lab_mac d dv)
+	echo "2001:db8:1::d 192.0.2.13 $DMAC raw" >>"$TABLE"
+	n=$(grep -c '"type":"reload"' "$RELAY_OUT" || true)
+	kill -HUP "$RELAY_PID"
+	lab_wait 5 eval "[ \$(grep -c '\"type\":\"reload\"' '$RELAY_OUT') -gt $n ]"
+	grep '"type":"reload"' "$RELAY_OUT" | tail -1 | jq -e '.status == "ok"'
+	lab_capture d d0 "$LAB_DIR/trunk.pcap" ether src "$RMAC"
+	# D speaks first (tagged 100 on the trunk): its replies come back tagged
+	run lab_exec d ping -6 -c 3 -i 0.2 -W 2 2001:db8:ffff::1
+	ok_d=$status out_d=$output
+	# and now the tunnel side reaches D
+	run lab_exec ts ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::d
+	ok_ts=$status out_ts=$output
+	lab_capture_stop "$LAB_DIR/trunk.pcap"
+	echo "$out_d"; echo "$out_ts"
+	[ "$ok_d" -eq 0 ]
+	[ "$ok_ts" -eq 0 ]
+	run tsh -r "$LAB_DIR/trunk.pcap" -Y "ipv6.dst == 2001:db8:1::d" -T fields -e vlan.id -e eth.dst
+	echo "$output"
+	[ "${#lines[@]}" -ge 6 ]
+	for l in "${lines[@]}"; do
+		[ "$l" = "100	$DMAC" ] || { echo "bad frame: $l"; return 1; }
+	done
+	kill "$LAB_BG_PID"
 }
 
 @test "lab: SIGTERM stops the relay cleanly with a summary line" {
