@@ -222,6 +222,11 @@ rich_fields='del(.ts,.violations,.valid,.extension_headers,.fragmented,.fragment
 	[ "$(jq -c '[.extension_headers,.fragments,.mtu,.router_lifetime]' <<<"$j")" = '[["fragment","destination"],2,1480,1800]' ]
 }
 
+@test "RA-Guard evasion: an RA behind Hop-by-Hop, Destination Options and Routing headers" {
+	[ "$(ra_json chain | jq -c '[.mtu,.extension_headers,.fragmented,.violations]')" = \
+		'[1500,["hop-by-hop","destination","routing"],false,["extension headers before ICMPv6 (RFC 7113 evasion)"]]' ]
+}
+
 @test "an atomic fragment (RFC 6946) carrying an RA is a fragmented RA" {
 	[ "$(ra_json atomic | jq -c '[.extension_headers,.fragmented,.fragments,.violations]')" = \
 		'[["fragment"],true,1,["fragmented RA (RFC 6980)"]]' ]
