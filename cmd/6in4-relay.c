@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@
 
 enum {
 	OPT_TABLE = 256, OPT_DEST, OPT_TUNNEL_SERVER, OPT_ALLOW, OPT_OUTBOUND, OPT_LOG_PACKETS,
-	OPT_TIMEOUT, OPT_USER, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
+	OPT_TIMEOUT, OPT_USER, OPT_LOG, OPT_MAC, OPT_GATEWAY_MAC, OPT_STATS_INTERVAL, OPT_NO_PROGRESS, OPT_MAX_DESTS,
 };
 
 const struct option relay_6in4_longopts[] = {
@@ -43,6 +45,7 @@ const struct option relay_6in4_longopts[] = {
 	{ "outbound", no_argument, NULL, OPT_OUTBOUND },
 	{ "log-packets", no_argument, NULL, OPT_LOG_PACKETS },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "gateway-mac", required_argument, NULL, OPT_GATEWAY_MAC },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -56,7 +59,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: v6kit 6in4-relay -i IFACE [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"                        [--tunnel-server IPV4]... [--allow PROTO/PORT]...\n"
-		"                        [--outbound] [--json] [--log-packets] [--user USER]\n"
+		"                        [--outbound] [--json [--log FILE]] [--log-packets] [--user USER]\n"
 		"       v6kit 6in4-relay -r IN.pcap [-w OUT.pcap] [-l IPV4] (--table FILE | --dest SPEC)...\n"
 		"  SPEC / table line:  IPV6-ADDR[/LEN]  IPV4-ADDR  MAC  [6in4|raw]\n"
 		"\n"
@@ -91,23 +94,30 @@ static void usage(FILE *f)
 		"  -c, --count N            stop after N packets\n"
 		"      --timeout SEC        stop after SEC seconds\n"
 		"  -j, --json               NDJSON output\n"
+		"      --log FILE           also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table,\n"
-		"SIGUSR1 prints a stats line.  See v6kit-6in4-relay(1).\n");
+		"Signals: SIGINT/SIGTERM stop with a summary, SIGHUP reloads the table and\n"
+		"reopens the --log file, SIGUSR1 prints a stats line.\n"
+		"Exit status: 0 stopped, 1 a send failed or a capture is truncated, 2 usage\n"
+		"error or bad input (a table at FILE:LINE), 3 missing privilege or resource,\n"
+		"or an output that cannot be created or written (-w, standard output).\n"
+		"See v6kit-6in4-relay(1).\n");
 }
 
 static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		sig_reload = 1;
-	else if (sig == SIGUSR1)
+		em_log_reopen_request();
+	} else if (sig == SIGUSR1) {
 		sig_stats = 1;
-	else
+	} else {
 		sig_stop = 1;
+	}
 }
 
 static void install_signals(void)
@@ -137,10 +147,12 @@ struct relay_app {
 };
 
 /* Build a table from the --dest specs and the file; false with a message. */
-static bool load_table(const struct relay_app *app, struct relay_table *t, char *err, size_t errlen)
+static bool load_table(const struct relay_app *app, struct relay_table *t, unsigned *err_line,
+		       char *err, size_t errlen)
 {
 	char msg[256];
 
+	*err_line = 0;
 	relay_table_init(t);
 	t->max = app->max_dests;
 	for (size_t i = 0; i < app->n_dests; i++) {
@@ -150,19 +162,37 @@ static bool load_table(const struct relay_app *app, struct relay_table *t, char 
 			return false;
 		}
 	}
-	if (app->table_path && !relay_table_load(t, app->table_path, err, errlen)) {
+	if (app->table_path && !relay_table_load_at(t, app->table_path, err_line, msg, sizeof(msg))) {
+		if (*err_line)
+			snprintf(err, errlen, "%s", msg);
+		else
+			snprintf(err, errlen, "%s: %s", app->table_path, msg);
 		relay_table_free(t);
 		return false;
 	}
 	return true;
 }
 
-/* SIGHUP: the new table replaces the old one only when all of it parses. */
-static void reload(struct relay_app *app)
-{
+/* SIGHUP: the new table replaces the old one only when all of it parses.
+ * It is built beside the old one in a thread of its own, so relaying goes
+ * on with the old table meanwhile (a 65,536-line table takes tens of ms,
+ * more on a loaded machine); the main loop swaps it in when it is ready. */
+static struct {
+	pthread_t th;
+	bool running;		/* a thread is building `t` */
+	bool again;		/* SIGHUP during a load: load once more after it */
+	atomic_bool done;
+	const struct relay_app *app;
 	struct relay_table t;
+	bool ok;
+	unsigned line;
 	char err[512];
-	bool ok = load_table(app, &t, err, sizeof(err));
+} loader;
+
+static void reload_finish(struct relay_app *app, struct relay_table *tp, bool ok, unsigned line,
+			  const char *err)
+{
+	struct relay_table t = *tp;
 
 	em_begin("reload");
 	em_ts(EM_ANY, "%s reload ", now_wall_us());
@@ -173,11 +203,65 @@ static void reload(struct relay_app *app)
 		relay_stats_bind(&app->stats, &app->table);
 		em_u64(EM_ANY, "destinations", ": %llu destinations", app->table.n);
 	} else {
-		em_str(EM_ANY, "message", ", keeping the old table: %s", err);
+		char where[600];
+
+		/* message keeps its FILE:LINE: prefix (scripts grep it); file and
+		 * line are fields of their own too (SPEC §2) */
+		if (app->table_path && line)
+			snprintf(where, sizeof(where), "%s:%u: %s", app->table_path, line, err);
+		else
+			snprintf(where, sizeof(where), "%s", err);
+		em_str(EM_ANY, "message", ", keeping the old table: %s", where);
+		if (app->table_path && line) {
+			em_str(EM_JSON, "file", NULL, app->table_path);
+			em_u64(EM_JSON, "line", NULL, line);
+		}
 	}
 	em_end();
-	if (!ok)
+	if (!ok && app->table_path && line)
+		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s:%u: %s\n",
+			app->table_path, line, err);
+	else if (!ok)
 		fprintf(stderr, "v6kit 6in4-relay: reload failed, keeping the old table: %s\n", err);
+}
+
+static void *loader_main(void *arg)
+{
+	(void)arg;
+	loader.ok = load_table(loader.app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	atomic_store(&loader.done, true);
+	return NULL;
+}
+
+static void reload_start(struct relay_app *app)
+{
+	if (loader.running) {
+		loader.again = true;
+		return;
+	}
+	loader.app = app;
+	atomic_store(&loader.done, false);
+	if (pthread_create(&loader.th, NULL, loader_main, NULL) == 0) {
+		loader.running = true;
+		return;
+	}
+	/* no thread: build it here, relaying waits */
+	loader.ok = load_table(app, &loader.t, &loader.line, loader.err, sizeof(loader.err));
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+}
+
+/* The main loop's check: swap in a table the thread has finished. */
+static void reload_poll(struct relay_app *app, bool wait)
+{
+	if (!loader.running || (!wait && !atomic_load(&loader.done)))
+		return;
+	pthread_join(loader.th, NULL);
+	loader.running = false;
+	reload_finish(app, &loader.t, loader.ok, loader.line, loader.err);
+	if (loader.again && !wait) {
+		loader.again = false;
+		reload_start(app);
+	}
 }
 
 static void emit_stats(struct relay_app *app, struct pio_in *in, const char *type)
@@ -229,7 +313,7 @@ int relay_6in4_main(int argc, char **argv)
 	static struct relay_app app;
 	static uint8_t servers[MAX_LIST][4];
 	static struct relay_allow allow[MAX_LIST];
-	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *user = NULL;
+	const char *iface = NULL, *rfile = NULL, *wfile = NULL, *user = NULL, *log_path = NULL;
 	struct priv_user priv = { 0 };
 	uint64_t count = 0;
 	double timeout = 0, stats_every = 0;
@@ -314,6 +398,9 @@ int relay_6in4_main(int argc, char **argv)
 		case OPT_USER:
 			user = optarg;
 			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
 		case OPT_MAC:
 			arg_mac("mac", optarg, app.cfg.mac);
 			app.cfg.has_mac = true;
@@ -336,6 +423,10 @@ int relay_6in4_main(int argc, char **argv)
 		die_usage("-i and -r exclude each other");
 	if (!app.table_path && !app.n_dests)
 		die_usage("need --table FILE or --dest SPEC");
+	if (log_path && !json)
+		die_usage("--log writes JSON lines: it needs --json");
+	if (log_path)
+		em_log_open(log_path);
 	if (app.cfg.outbound && !app.cfg.n_servers)
 		die_usage("--outbound needs --tunnel-server");
 	if (app.cfg.outbound && rfile && !app.cfg.has_local)
@@ -347,8 +438,18 @@ int relay_6in4_main(int argc, char **argv)
 	app.cfg.servers = (const uint8_t (*)[4])servers;
 	app.cfg.allow = allow;
 
-	if (!load_table(&app, &app.table, err, sizeof(err)))
-		die(EXIT_USAGE, "%s", err);
+	{
+		unsigned line;
+
+		if (!load_table(&app, &app.table, &line, err, sizeof(err))) {
+			/* FILE:LINE in text, "file" and "line" in the JSON error */
+			if (line)
+				em_error_at(app.table_path, line, 0, "%s", err);
+			else
+				em_error_at(NULL, 0, 0, "%s", err);
+			exit(EXIT_USAGE);
+		}
+	}
 	if (!app.table.n)
 		warnmsg("the relay table is empty: every packet will be dropped (no_destination)");
 	relay_stats_init(&app.stats);
@@ -381,7 +482,7 @@ int relay_6in4_main(int argc, char **argv)
 				}
 				break;
 			}
-			handle(&app, pio_dlt(in), &f, out, NULL, -1, dump);
+			handle(&app, f.dlt, &f, out, NULL, -1, dump);
 			bytes += PROGRESS_PCAP_REC + f.caplen;
 			progress_tick(&pg, app.stats.packets, bytes);
 		}
@@ -442,12 +543,15 @@ int relay_6in4_main(int argc, char **argv)
 			}
 			if (next_stats_us && (next_stats_us - now) / 1000 < (uint64_t)wait_ms)
 				wait_ms = now >= next_stats_us ? 0 : (int)((next_stats_us - now) / 1000) + 1;
+			if (loader.running && wait_ms > 10)
+				wait_ms = 10;	/* a table is being built: look for it soon */
 			if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
 				die(EXIT_RESOURCE, "poll: %s", strerror(errno));
 			if (sig_reload) {
 				sig_reload = 0;
-				reload(&app);
+				reload_start(&app);
 			}
+			reload_poll(&app, false);
 			if (sig_stats) {
 				sig_stats = 0;
 				emit_stats(&app, in, "stats");
@@ -469,15 +573,16 @@ int relay_6in4_main(int argc, char **argv)
 					break;
 				/* with --gateway-mac, outbound frames go straight to
 				 * that MAC on IFACE, not through the kernel */
-				handle(&app, pio_dlt(in), &f, out, tx, has_gw ? -1 : sock41, dump);
+				handle(&app, f.dlt, &f, out, tx, has_gw ? -1 : sock41, dump);
 			}
 		}
 	}
 
+	reload_poll(&app, true);	/* a load in progress: finish it, report it */
 	emit_stats(&app, in, "summary");
 	if (dump && pio_dump_close(dump) < 0) {
-		warnmsg("%s: write failed", wfile);
-		rc = EXIT_FAIL;
+		warnmsg("%s: write error: the output is incomplete", wfile);
+		rc = EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	}
 	if (tx)
 		pio_tx_close(tx);

@@ -44,6 +44,4 @@ const struct applet *applet_find(const char *name);
  * emitter, as every entry point (dispatch, links, the shell) must. */
 int applet_run(const struct applet *a, int argc, char **argv);
 
-#define V6KIT_VERSION "0.1.0"
-
 #endif

@@ -85,8 +85,10 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"\n"
 		"Exit status: 0 all checksums good (or --fix wrote the output), 1 a bad\n"
-		"checksum was found or the capture is truncated, 2 usage error or bad input.\n"
-		"See v6kit-checksum(1).\n");
+		"checksum was found or the capture is truncated, 2 usage error or bad input\n"
+		"(also --hex bytes that are no packet, a link type -w cannot write), 3 an\n"
+		"output that cannot be created or written (full disk, /dev/full, standard\n"
+		"output included).  See v6kit-checksum(1).\n");
 }
 
 /* ---- counters and reports ---- */
@@ -166,7 +168,7 @@ static void on_out(void *ctx, const struct sumstream_frame *f)
 	struct job *j = ctx;
 	struct pio_frame pf = {
 		.data = f->data, .caplen = f->caplen, .wirelen = f->wirelen,
-		.ts_sec = f->ts_sec, .ts_nsec = f->ts_nsec,
+		.ts_sec = f->ts_sec, .ts_nsec = f->ts_nsec, .dlt = f->dlt,
 	};
 
 	if (!j->dump) {		/* --hex --fix */
@@ -176,7 +178,8 @@ static void on_out(void *ctx, const struct sumstream_frame *f)
 		j->hex_out_len = f->caplen;
 		return;
 	}
-	if (!j->write_failed && pio_dump_write(j->dump, &pf) < 0)
+	if (!j->write_failed && (f->own_dlt ? pio_dump_write_link(j->dump, &pf, f->dlt) :
+				 pio_dump_write(j->dump, &pf)) < 0)
 		j->write_failed = true;
 }
 
@@ -269,7 +272,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 		bytes += PROGRESS_PCAP_REC + f.caplen;
 		sumstream_add(s, j->packets, &(struct sumstream_frame){
 			.data = f.data, .caplen = f.caplen, .wirelen = f.wirelen,
-			.ts_sec = f.ts_sec, .ts_nsec = f.ts_nsec });
+			.ts_sec = f.ts_sec, .ts_nsec = f.ts_nsec, .own_dlt = true, .dlt = f.dlt });
 		progress_tick(&pg, j->packets, bytes);
 	}
 	sumstream_finish(s);
@@ -287,7 +290,7 @@ static int run_capture(struct job *j, const char *in_path, const char *out_path,
 			em_error_at(strcmp(out_path, "-") ? out_path : "<stdout>", 0, 0, "%s",
 				    why[0] ? why : "write error");
 			summary(j, t0);
-			return EXIT_FAIL;
+			return EXIT_RESOURCE;	/* output not written: SPEC §2, 3 */
 		}
 	}
 	summary(j, t0);
@@ -340,6 +343,22 @@ static int run_hex(struct job *j, const char *hex, int dlt, bool fix)
 	}
 	summary(j, t0);
 	free(j->hex_out);
+	/* One packet that is no packet is bad input, not "nothing bad found". */
+	for (unsigned i = 0; i < j->n_skip; i++) {
+		if (strcmp(j->skip[i].name, "invalid") && strcmp(j->skip[i].name, "truncated"))
+			continue;
+		bool ether_like = dlt != V6_DLT_EN10MB && len >= 14 &&
+			((b[12] == 0x86 && b[13] == 0xdd) || (b[12] == 0x08 && b[13] == 0x00) ||
+			 (b[12] == 0x81 && b[13] == 0x00) || (b[12] == 0x88 && b[13] == 0xa8));
+
+		em_error_at(NULL, 0, 0, "--hex: the %u octets are no %s packet (%s)%s", len,
+			    dlt == V6_DLT_EN10MB ? "Ethernet" : "IPv4 or IPv6", j->skip[i].name,
+			    ether_like ? "; it looks like an Ethernet frame: add --link ether" :
+			    dlt == V6_DLT_EN10MB ? "; for a bare IP packet use --link raw" :
+			    "; for an Ethernet frame use --link ether");
+		free(b);
+		return EXIT_USAGE;
+	}
 	free(b);
 	if (fix)
 		return EXIT_OK;

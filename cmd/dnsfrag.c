@@ -2,7 +2,9 @@
  * in on a UDP socket, forwarded unchanged to a back end (or answered from
  * --builtin), responses out as application-cut fragments (RFC 1035, RFC 8200
  * §4.5, RFC 6891). */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <net/if.h>
@@ -75,7 +77,10 @@ static const char usage_text[] =
 	"  -h, --help              this text\n"
 	"\n"
 	"Signals: SIGINT/SIGTERM stop with a summary, SIGUSR1 prints a stats line,\n"
-	"SIGHUP reopens the --log file.  See v6kit-dnsfrag(1).\n";
+	"SIGHUP reopens the --log file.\n"
+	"Exit status: 0 stopped, 1 no RA for --gateway-mac auto, 2 usage error,\n"
+	"3 missing privilege or resource, or an output that cannot be created or\n"
+	"written (the --log file, standard output).  See v6kit-dnsfrag(1).\n";
 
 enum {
 	OPT_BACKEND = 256, OPT_BUILTIN, OPT_FRAG_SIZE, OPT_FIRST_FRAG, OPT_ORDER, OPT_FRAG_ID,
@@ -177,7 +182,6 @@ static struct {
 	bool json;
 	/* state */
 	int ep, lfd;
-	FILE *logf;
 	struct fragtx *tx;
 	struct pending *pend;
 	struct pending *free_list;	/* through ->next */
@@ -423,7 +427,8 @@ static void put_query(const struct qlog *l)
 {
 	char addr[46], name[DNS_NAME_TEXT], tbuf[16], rbuf[16];
 
-	em_begin("query");
+	/* -q quiets stdout; the --log file still gets every query */
+	em_begin_to(EM_SINK_LOG | (v6_verbosity >= 0 ? EM_SINK_OUT : 0), "query");
 	em_ts(EM_ANY, "%s ", l->wall);
 	em_str(EM_ANY, "client", "%s", fmt_ip6(l->client->sin6_addr.s6_addr, addr));
 	em_u64(EM_ANY, "client_port", "#%llu ", ntohs(l->client->sin6_port));
@@ -483,42 +488,10 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
 	em_u64(EM_ANY, "inflight_full", "%llu dropped with --max-inflight reached, ", D.inflight_full);
 	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
+	if (D.log_path)
+		em_u64(EM_ANY, "log_lost", "%llu --log lines lost, ", em_log_lost());
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
 	em_end();
-}
-
-/* The same record on stdout (text or JSON) and, as JSON, in the log file. */
-static void emit_both(void (*put)(const void *), const void *arg, bool always)
-{
-	if (D.logf) {
-		em_init(true, D.logf);
-		put(arg);
-	}
-	em_init(D.json, stdout);
-	if (always || v6_verbosity >= 0)
-		put(arg);
-}
-
-static void put_query_v(const void *a) { put_query(a); }
-static void put_counters_v(const void *a) { put_counters(a); }
-
-static void open_log(void)
-{
-	FILE *f;
-
-	if (!D.log_path)
-		return;
-	f = fopen(D.log_path, "a");
-	if (!f) {
-		if (!D.logf)
-			die(EXIT_RESOURCE, "cannot open --log file %s: %s", D.log_path, strerror(errno));
-		warnmsg("cannot reopen --log file %s: %s (still writing the old one)", D.log_path,
-			strerror(errno));
-		return;
-	}
-	if (D.logf)
-		fclose(D.logf);
-	D.logf = f;
 }
 
 /* ---- responses ---- */
@@ -581,7 +554,7 @@ static void finish(struct qlog *l, uint64_t t_recv)
 	case OUT_REFUSED: D.refused++; break;
 	case OUT_RATE_LIMITED: D.rate_limited++; break;
 	}
-	emit_both(put_query_v, l, false);
+	put_query(l);
 	D.done++;
 	if (D.count && D.done >= D.count)
 		sig_stop = 1;
@@ -763,6 +736,16 @@ static void forward(struct qlog *l, const uint8_t local[16], const uint8_t *quer
 	p->t_sent = now_mono_us();
 	p->deadline = p->t_sent + (uint64_t)D.backend_timeout_ms * 1000;
 	p->bs = bsock_get();
+	if (!p->bs && (errno == EMFILE || errno == ENFILE)) {
+		/* No descriptor for one more back-end socket: the in-flight
+		 * bound the open-file limit sets, not a back-end failure. */
+		D.inflight_full++;
+		pend_release(p, false);
+		l->outcome = OUT_DROPPED;
+		l->error = "too many queries in flight (open-file limit)";
+		finish(l, t_recv);
+		return;
+	}
 	if (!p->bs) {
 		pend_fail(p, false, strerror(errno));
 		return;
@@ -960,6 +943,19 @@ static void open_listener(void)
 		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
 }
 
+static unsigned count_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	if (!d)
+		return 8;	/* no /proc: assume a few */
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0;	/* ".", ".." and the directory's own fd */
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -968,10 +964,20 @@ static void raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    D.backend_s && rl.rlim_cur < (rlim_t)D.max_inflight + 64) {
-		D.max_inflight = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
-		warnmsg("--max-inflight lowered to %u by the open-file limit", D.max_inflight);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && D.backend_s) {
+		/* One descriptor per query in flight, beside those open now and
+		 * the few set-up still opens (sender, listener, log, netlink). */
+		rlim_t open_now = (rlim_t)count_open_fds(), reserve = 16, room;
+
+		room = rl.rlim_cur > open_now + reserve ? rl.rlim_cur - open_now - reserve : 0;
+		if (room < 1)
+			die(EXIT_RESOURCE, "the open-file limit (%llu) leaves no descriptor for back-end "
+			    "queries (raise it: ulimit -n)", (unsigned long long)rl.rlim_cur);
+		if (room < (rlim_t)D.max_inflight) {
+			D.max_inflight = (unsigned)room;
+			warnmsg("--max-inflight lowered to %u by the open-file limit (%llu)",
+				D.max_inflight, (unsigned long long)rl.rlim_cur);
+		}
 	}
 }
 
@@ -1000,7 +1006,8 @@ static void setup(void)
 	if (mtu && D.frag_size > mtu)
 		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
 	open_listener();
-	open_log();
+	if (D.log_path)
+		em_log_open(D.log_path);
 
 	D.pend = xcalloc(D.max_inflight, sizeof(*D.pend));
 	for (unsigned i = D.max_inflight; i-- > 0;) {
@@ -1053,8 +1060,7 @@ static void cleanup(void)
 	fragtx_close(D.tx);
 	close(D.lfd);
 	close(D.ep);
-	if (D.logf)
-		fclose(D.logf);
+	em_log_close();
 }
 
 int dnsfrag_main(int argc, char **argv)
@@ -1096,14 +1102,15 @@ int dnsfrag_main(int argc, char **argv)
 			sig_stop = 1;
 		if (sig_hup) {
 			sig_hup = 0;
-			open_log();
+			em_log_reopen_request();
+			em_log_service();
 		}
 		if (sig_stats) {
 			sig_stats = 0;
-			emit_both(put_counters_v, "stats", true);
+			put_counters("stats");
 		}
 	}
-	emit_both(put_counters_v, "summary", true);
+	put_counters("summary");
 	cleanup();
 	return EXIT_OK;
 }

@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"                      [--tx link|raw] [--backend-interface IFACE] [--backend-port PORT]\n"
 	"                      [--max-bindings N] [--binding-timeout SEC] [--nat-ports LO-HI]\n"
 	"                      [--no-clamp-mss] [--manage-host | --no-host-check]\n"
-	"                      [--user USER] [--json] [-w FILE] [-c N] [--timeout SEC]\n"
+	"                      [--user USER] [--json [--log FILE]] [-w FILE] [-c N] [--timeout SEC]\n"
 	"\n"
 	"IPv6 NAT front end for TCP: client connections to ADDR:PORTS are relayed to\n"
 	"the back end, and its replies are re-cut so that every segment larger than\n"
@@ -62,6 +62,7 @@ static const char usage_text[] =
 	"      --no-host-check         start even if the host is not prepared\n"
 	"      --user USER             drop privileges to USER once set up\n"
 	"  -j, --json                  one JSON object per line\n"
+	"      --log FILE              also append the JSON lines to FILE (reopened on SIGHUP)\n"
 	"  -w, --write FILE            also write every frame sent to a pcap file\n"
 	"  -c, --count N               stop after N bindings have ended\n"
 	"      --timeout SEC           stop after SEC seconds\n"
@@ -69,13 +70,16 @@ static const char usage_text[] =
 	"  -v, --verbose               diagnostics about dropped packets\n"
 	"  -h, --help                  this text\n"
 	"\n"
-	"Signals: SIGINT/SIGTERM stop (summary, host restored), SIGUSR1 prints stats.\n"
-	"See v6kit-httpfrag(1).\n";
+	"Signals: SIGINT/SIGTERM stop (summary, host restored), SIGUSR1 prints stats,\n"
+	"SIGHUP reopens the --log file.\n"
+	"Exit status: 0 stopped, 1 a capture failed, 2 usage error, 3 missing\n"
+	"privilege or resource, or an output that cannot be created or written\n"
+	"(-w, standard output).  See v6kit-httpfrag(1).\n";
 
 enum {
 	OPT_BACKEND = 256, OPT_BACKEND_PORT, OPT_BACKEND_IF, OPT_PORTS, OPT_MSS, OPT_TAIL,
 	OPT_FRAG_ID, OPT_TX, OPT_MAX_BINDINGS, OPT_BINDING_TIMEOUT, OPT_NAT_PORTS,
-	OPT_NO_CLAMP, OPT_MANAGE_HOST, OPT_NO_HOST_CHECK, OPT_USER, OPT_TIMEOUT,
+	OPT_NO_CLAMP, OPT_MANAGE_HOST, OPT_NO_HOST_CHECK, OPT_USER, OPT_LOG, OPT_TIMEOUT,
 };
 
 const struct option httpfrag_longopts[] = {
@@ -100,11 +104,12 @@ const struct option httpfrag_longopts[] = {
 	{ "manage-host", no_argument, NULL, OPT_MANAGE_HOST },
 	{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ NULL, 0, NULL, 0 }
 };
 
 static struct {
-	const char *ifname, *backend_ifname, *wfile;
+	const char *ifname, *backend_ifname, *wfile, *log_path;
 	struct priv_user user;
 	char backend_if[16];
 	uint8_t ports[8192];
@@ -130,7 +135,9 @@ static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		sig_stats = 1;
-	else if (sig != SIGHUP)
+	else if (sig == SIGHUP)
+		em_log_reopen_request();
+	else
 		sig_stop = 1;
 }
 
@@ -361,6 +368,7 @@ static void parse_args(int argc, char **argv)
 		case OPT_MANAGE_HOST: H.manage_host = true; break;
 		case OPT_NO_HOST_CHECK: H.no_host_check = true; break;
 		case OPT_USER: priv_lookup(optarg, &H.user); break;
+		case OPT_LOG: H.log_path = optarg; break;
 		default: die_usage("unknown option");
 		}
 	}
@@ -377,6 +385,8 @@ static void parse_args(int argc, char **argv)
 		die(EXIT_USAGE, "invalid --tail value '%llu': must be 8 to --mss - 8 (%u)",
 		    (unsigned long long)tail, H.cfg.mss - 8);
 	H.cfg.tail = (uint32_t)tail;
+	if (H.log_path && !H.json)
+		die_usage("--log writes JSON lines: it needs --json");
 	if (H.manage_host && H.no_host_check)
 		die_usage("--manage-host and --no-host-check exclude each other");
 	if (!have_ports)
@@ -645,10 +655,13 @@ int httpfrag_main(int argc, char **argv)
 {
 	struct sigaction sa;
 	char err[128];
+	bool out_failed = false;
 
 	memset(&H, 0, sizeof(H));
 	hostprep_init(&H.hp);
 	parse_args(argc, argv);
+	if (H.log_path)
+		em_log_open(H.log_path);
 	H.t_start_mono = now_mono_us();
 	resolve_legs();
 	prepare_host();
@@ -704,9 +717,13 @@ int httpfrag_main(int argc, char **argv)
 		pio_tx_close(H.tx_backend);
 	pio_tx_close(H.tx_client);
 	fragtx_close(H.raw);
-	if (H.dump && pio_dump_close(H.dump) < 0)
-		warnmsg("-w %s: write failed", H.wfile);
+	if (H.dump && pio_dump_close(H.dump) < 0) {
+		warnmsg("-w %s: write error: the output is incomplete", H.wfile);
+		out_failed = true;
+	}
 	tf_free(H.tf);
 	hostprep_restore(&H.hp);
+	if (out_failed)
+		return EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	return H.capture_failed ? EXIT_FAIL : EXIT_OK;
 }

@@ -7,7 +7,9 @@
 
 #include "applets.h"
 #include "emit.h"
+#include "priv.h"
 #include "util.h"
+#include "version.h"	/* generated from debian/changelog */
 
 #define X_ENTRY(id, name, summary) { name, summary, id##_main, id##_longopts },
 const struct applet v6_applets[] = {
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 	snprintf(self, sizeof(self), "%s", argc > 0 && argv[0] ? argv[0] : "v6kit");
 	base = basename(self);
 	em_init(false, stdout);
+	priv_raise_permitted();	/* file capabilities "+p" (debian/postinst) */
 
 	a = applet_find(base);
 	if (a)

@@ -45,6 +45,9 @@ static const char usage_text[] =
 	"  -K, --preload-pcap      read the input into memory first\n"
 	"  -L, --limit N           stop after N packets (also -c, --count)\n"
 	"      --duration SEC      stop after SEC seconds\n"
+	"      --max-sleep SEC     wait at most SEC between two packets (capture pacing;\n"
+	"                          longer gaps are cut down, warned about and counted;\n"
+	"                          alias --maxsleep)\n"
 	"Rewriting:\n"
 	"      --src-mac MAC       set the Ethernet source (alias --enet-smac)\n"
 	"      --dst-mac MAC       set the Ethernet destination (alias --enet-dmac)\n"
@@ -64,10 +67,12 @@ static const char usage_text[] =
 	"  -q, --quiet             no summary text   -v, --verbose  more diagnostics\n"
 	"  -h, --help              this text\n"
 	"Exit status: 0 everything went out, 1 a frame failed or an input was\n"
-	"truncated, 2 bad usage or input, 3 missing interface or privilege.\n";
+	"truncated, 2 bad usage or input (a link type -w cannot write included),\n"
+	"3 missing interface or privilege, or an output that cannot be created or\n"
+	"written (full disk, /dev/full, standard output included).\n";
 
 enum {
-	OPT_DURATION = 256, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
+	OPT_DURATION = 256, OPT_MAX_SLEEP, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
 	OPT_MTU, OPT_FRAGMENT, OPT_FIX_CHECKSUMS, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
 };
 
@@ -85,6 +90,8 @@ const struct option pcap_replay_longopts[] = {
 	{ "limit", required_argument, NULL, 'L' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "max-sleep", required_argument, NULL, OPT_MAX_SLEEP },
+	{ "maxsleep", required_argument, NULL, OPT_MAX_SLEEP },
 	{ "src-mac", required_argument, NULL, OPT_SRC_MAC },
 	{ "enet-smac", required_argument, NULL, OPT_SRC_MAC },
 	{ "dst-mac", required_argument, NULL, OPT_DST_MAC },
@@ -130,6 +137,8 @@ struct replay {
 	uint64_t loops;			/* 0 = forever */
 	uint64_t limit;			/* 0 = none */
 	uint64_t duration_ns;		/* 0 = none */
+	uint64_t max_sleep_ns;		/* --max-sleep, 0 = none */
+	const char *stop_why;		/* why the run ended before the input did */
 	bool preload, progress;
 	uint32_t mtu;			/* 0 = none */
 	bool fix_csum;			/* --fix-checksums */
@@ -171,6 +180,7 @@ struct replay {
 	uint64_t fragmented, fragments, unfragmentable;
 	uint64_t fixed, fixed_frames, fix_skipped_frag;
 	uint64_t dump_failed;
+	uint64_t skipped_link;		/* frames of another link type (mixed pcapng) */
 	bool interrupted;
 };
 
@@ -322,18 +332,34 @@ static void progress_draw(struct replay *r, bool final)
 		fputc('\n', stderr);
 }
 
+/* A gap longer than --max-sleep was cut down: say so (the first few, then
+ * only the count in the summary). */
+static void pace_report_gap(struct replay *r, uint64_t capped_before)
+{
+	if (r->pace.gaps_capped == capped_before || r->pace.gaps_capped > 5)
+		return;
+	warnmsg("packet %llu: a gap of %.3f s in the capture is cut to --max-sleep %.3f s%s",
+		(unsigned long long)r->read, (double)r->pace.last_gap_ns / 1e9,
+		(double)r->max_sleep_ns / 1e9,
+		r->pace.gaps_capped == 5 ? " (further gaps only counted)" : "");
+}
+
 /* Hand one frame to the wire and/or the file, at its deadline. */
 static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uint32_t wirelen,
 		       uint64_t ts_ns)
 {
+	uint64_t capped = r->pace.gaps_capped;
 	uint64_t deadline = pace_next(&r->pace, ts_ns, len);
 	bool paced = r->mode != PACE_TOPSPEED;
+
+	pace_report_gap(r, capped);
 
 	if (paced) {
 		uint64_t now = pace_now_ns();
 
 		if (r->duration_ns && deadline > r->end_ns) {
 			r->stop = true;		/* the next frame would be late for --duration */
+			r->stop_why = "duration (the next frame was due after it)";
 			return;
 		}
 		if (deadline > now) {
@@ -364,6 +390,7 @@ static void emit_frame(struct replay *r, const uint8_t *frame, uint32_t len, uin
 			if (!r->tx) {
 				warnmsg("%s: %s", r->outpath, pio_dump_error(r->dump));
 				r->stop = true;
+				r->stop_why = "write error";
 			}
 		} else {
 			r->written++;
@@ -504,15 +531,32 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 	emit_frame(r, frame, len, f->wirelen, ts_ns);
 }
 
+/* A pcapng file may mix link types; the replay sends (and -w writes) the
+ * first one's.  Frames of another are skipped, counted and reported once. */
+static bool other_link(struct replay *r, unsigned i, const struct pio_frame *f)
+{
+	if (f->dlt == r->dlt)
+		return false;
+	if (!r->skipped_link++)
+		warnmsg("%s: frames of link type %s skipped: the replay sends and writes %s "
+			"(split the capture by interface first, e.g. tshark -Y frame.interface_id==N)",
+			r->in[i].path, pio_dlt_name(f->dlt), pio_dlt_name(r->dlt));
+	return true;
+}
+
 static bool should_stop(struct replay *r)
 {
-	if (stop_flag || r->stop)
+	if (r->stop)
 		return true;
-	if (r->limit && r->emitted >= r->limit)
-		return true;
-	if (r->duration_ns && r->pace.started && pace_now_ns() >= r->end_ns)
-		return true;
-	return false;
+	if (stop_flag)
+		r->stop_why = "signal";
+	else if (r->limit && r->emitted >= r->limit)
+		r->stop_why = "limit";
+	else if (r->duration_ns && r->pace.started && pace_now_ns() >= r->end_ns)
+		r->stop_why = "duration";
+	else
+		return false;
+	return true;
 }
 
 static void note_truncated(struct replay *r, unsigned i, struct pio_in *h)
@@ -569,6 +613,8 @@ static void preload(struct replay *r)
 		int rc;
 
 		while ((rc = pio_next(h, &f)) == 1) {
+			if (other_link(r, i, &f))
+				continue;
 			if (r->n_frames == r->cap_frames) {
 				r->cap_frames = r->cap_frames ? r->cap_frames * 2 : 4096;
 				r->frames = xrealloc(r->frames, r->cap_frames * sizeof(*r->frames));
@@ -616,6 +662,8 @@ static void run_pass_stream(struct replay *r)
 		int rc = 0;
 
 		while (!should_stop(r) && (rc = pio_next(h, &f)) == 1) {
+			if (other_link(r, i, &f))
+				continue;
 			process(r, &f, (uint64_t)f.ts_sec * 1000000000u + f.ts_nsec);
 			progress_draw(r, false);
 		}
@@ -649,6 +697,8 @@ static void summary(struct replay *r, double elapsed)
 	em_u64(EM_ANY, "rewritten", ", %llu rewritten", r->rewritten);
 	em_u64(EM_ANY, "skipped_mtu", ", %llu over --mtu skipped", r->skipped_mtu);
 	em_u64(EM_ANY, "short_frames", ", %llu shorter than on the wire", r->short_frames);
+	if (r->skipped_link)
+		em_u64(EM_ANY, "skipped_link", ", %llu of another link type skipped", r->skipped_link);
 	if (r->fix_csum) {
 		em_u64(EM_ANY, "fixed", "\nfixed %llu checksums", r->fixed);
 		em_u64(EM_ANY, "fixed_frames", " in %llu frames", r->fixed_frames);
@@ -673,6 +723,12 @@ static void summary(struct replay *r, double elapsed)
 		       (double)r->pace.late_total_ns / (double)r->pace.waits / 1e3);
 		em_dbl(EM_ANY, "late_max_us", ", max %.2f us", (double)r->pace.late_max_ns / 1e3);
 	}
+	if (r->max_sleep_ns)
+		em_u64(EM_ANY, "gaps_capped", "\n%llu gaps cut to --max-sleep", r->pace.gaps_capped);
+	if (r->pace.backsteps)
+		em_u64(EM_ANY, "timestamps_backwards", "\n%llu timestamps went backwards (sent at once)",
+		       r->pace.backsteps);
+	em_str(EM_ANY, "stopped_by", "\nstopped by: %s", r->stop_why ? r->stop_why : "end of input");
 	em_bool(EM_JSON, "interrupted", NULL, r->interrupted);
 	em_end();
 }
@@ -687,7 +743,7 @@ static void add_map(struct v6_rewrite *maps, unsigned *n, const char *opt, const
 int pcap_replay_main(int argc, char **argv)
 {
 	struct replay r = { .mode = PACE_ORIGINAL, .pace_arg = 1.0, .loops = 1 };
-	bool json = false, no_progress = false, timing_set = false;
+	bool json = false, no_progress = false, timing_set = false, out_failed = false;
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -724,6 +780,9 @@ int pcap_replay_main(int argc, char **argv)
 		case 'c': r.limit = arg_uint("count", optarg, 1, UINT64_MAX); break;
 		case OPT_DURATION:
 			r.duration_ns = (uint64_t)(arg_double("duration", optarg, 0.000001, 1e9) * 1e9);
+			break;
+		case OPT_MAX_SLEEP:
+			r.max_sleep_ns = (uint64_t)(arg_double("max-sleep", optarg, 0.000001, 1e9) * 1e9);
 			break;
 		case OPT_SRC_MAC: r.rw.set_src_mac = true; arg_mac("src-mac", optarg, r.rw.src_mac); break;
 		case OPT_DST_MAC: r.rw.set_dst_mac = true; arg_mac("dst-mac", optarg, r.rw.dst_mac); break;
@@ -794,6 +853,7 @@ int pcap_replay_main(int argc, char **argv)
 	if (r.preload)
 		preload(&r);
 	pace_init(&r.pace, r.mode, r.pace_arg);
+	r.pace.max_sleep_ns = r.max_sleep_ns;
 	/* --duration counts from the start of sending. */
 	if (r.duration_ns)
 		r.end_ns = pace_now_ns() + r.duration_ns;
@@ -825,9 +885,24 @@ int pcap_replay_main(int argc, char **argv)
 	r.failed += r.dump_failed;
 	elapsed = r.pace.started ? (double)(t_end - r.pace.start_ns) / 1e9 : 0;
 	progress_draw(&r, true);
-	if (r.dump && pio_dump_close(r.dump) < 0) {
-		warnmsg("%s: write failed", r.outpath);
-		r.failed++;
+	if (r.dump) {
+		/* Frames really in the file, not frames handed to the writer. */
+		int wrc = pio_dump_flush(r.dump);
+		uint64_t handed = pio_dump_frames(r.dump);
+
+		r.written = pio_dump_written(r.dump);
+		if (!r.tx)
+			r.packets = r.written;
+		if (wrc < 0 && !r.stop_why)
+			r.stop_why = "write error";
+		if (pio_dump_close(r.dump) < 0)
+			wrc = -1;
+		if (wrc < 0) {
+			warnmsg("%s: write error: only %llu of %llu frames were written", r.outpath,
+				(unsigned long long)r.written, (unsigned long long)handed);
+			r.failed++;
+			out_failed = true;
+		}
 	}
 	if (v6_verbosity >= 0 || json)
 		summary(&r, elapsed);
@@ -841,6 +916,8 @@ int pcap_replay_main(int argc, char **argv)
 	free(r.arena);
 	free(r.frames);
 	free(r.in);
+	if (out_failed)
+		return EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
 	if (r.failed || r.truncated)
 		return EXIT_FAIL;
 	/* Stopped by a signal before the input was done: not everything went

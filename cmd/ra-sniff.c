@@ -15,7 +15,7 @@
 #include "progress.h"
 #include "util.h"
 
-enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS };
+enum { OPT_ONCE = 256, OPT_TIMEOUT, OPT_SOLICIT, OPT_GATEWAY, OPT_NO_PROGRESS, OPT_LOG };
 
 const struct option ra_sniff_longopts[] = {
 	V6_STD_LONGOPTS,
@@ -27,6 +27,7 @@ const struct option ra_sniff_longopts[] = {
 	{ "solicit", no_argument, NULL, OPT_SOLICIT },
 	{ "gateway", no_argument, NULL, OPT_GATEWAY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "log", required_argument, NULL, OPT_LOG },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: v6kit ra-sniff -i IFACE [--solicit] [--once | -c N] [--timeout SEC] [--gateway]\n"
+		"                      [--json [--log FILE]]\n"
 		"       v6kit ra-sniff -r FILE [-c N] [--gateway]\n"
 		"\n"
 		"Decode every IPv6 router advertisement (RFC 4861) with all its options,\n"
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 		"                         non-zero router lifetime, and exit (fragmented RAs\n"
 		"                         are ignored, as hosts do: RFC 6980)\n"
 		"  -j, --json             one JSON object per RA, then a summary line\n"
+		"      --log FILE         also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet            no text summary, no message when --gateway fails\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
 		"      --no-progress      no progress bar (-r of a large file on a terminal)\n"
@@ -60,7 +63,8 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 an RA (or gateway) was found, 1 none before the timeout or\n"
 		"end of capture, 2 usage error or unreadable file, 3 no such interface or\n"
-		"no privilege.  See v6kit-ra-sniff(1).\n");
+		"no privilege, or an output that cannot be created or written (full disk,\n"
+		"/dev/full, standard output included).  See v6kit-ra-sniff(1).\n");
 }
 
 struct run {
@@ -125,8 +129,10 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGHUP)
+		em_log_reopen_request();
+	else
+		stop_flag = 1;
 }
 
 static int run_offline(const char *path, struct run *r)
@@ -134,13 +140,14 @@ static int run_offline(const char *path, struct run *r)
 	struct pio_in *in = pio_open_offline(path);
 	struct nd_stream *stream = nd_stream_new();
 	uint64_t start = now_mono_us(), packets = 0, bytes = PROGRESS_PCAP_HDR;
-	int dlt = pio_dlt(in), rc = 0, status = EXIT_OK;
+	int rc = 0, status = EXIT_OK;
 	struct pio_frame f;
 	struct progress pg;
 
 	progress_init(&pg, path, r->progress);
 	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
 		uint64_t ts = pio_frame_us(&f);
+		int dlt = f.dlt;	/* per frame: a pcapng file may mix link types */
 		const struct nd_ra *ra;
 
 		packets++;
@@ -208,7 +215,7 @@ static int report_gateway(const struct run *r, const char *ifname, const char *p
 
 int ra_sniff_main(int argc, char **argv)
 {
-	const char *ifname = NULL, *path = NULL;
+	const char *ifname = NULL, *path = NULL, *log_path = NULL;
 	struct run r = { .max = 0, .progress = true };
 	bool json = false, solicit = false;
 	double timeout = 0;
@@ -256,6 +263,9 @@ int ra_sniff_main(int argc, char **argv)
 		case OPT_NO_PROGRESS:
 			r.progress = false;
 			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
 		default:
 			die_getopt(argv, shortopts);
 		}
@@ -267,9 +277,14 @@ int ra_sniff_main(int argc, char **argv)
 		die_usage("give exactly one of -i IFACE or -r FILE");
 	if (path && solicit)
 		die_usage("--solicit needs -i IFACE");
+	if (log_path && !json)
+		die_usage("--log writes JSON lines: it needs --json");
+	if (log_path)
+		em_log_open(log_path);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	status = path ? run_offline(path, &r) : run_live(ifname, timeout, solicit, &r);

@@ -44,10 +44,24 @@ uint64_t pace_next(struct pace *p, uint64_t cap_ns, uint32_t octets)
 	switch (p->mode) {
 	case PACE_ORIGINAL:
 		/* A timestamp that steps backwards (merged captures, clock
-		 * steps) sends at once instead of rewinding the schedule. */
-		if (p->have_cap && cap_ns > p->last_cap_ns)
-			p->virt_ns += cap_ns - p->last_cap_ns;
-		p->last_cap_ns = cap_ns;
+		 * steps) sends at once; the schedule keeps the highest
+		 * timestamp seen, so the frames after the step are not held
+		 * back by the time already spent (it never rewinds). */
+		if (p->have_cap && cap_ns > p->last_cap_ns) {
+			uint64_t gap = cap_ns - p->last_cap_ns;
+			long double wait = (long double)gap / p->multiplier;
+
+			if (p->max_sleep_ns && wait > (long double)p->max_sleep_ns) {
+				p->gaps_capped++;
+				p->last_gap_ns = (uint64_t)wait;
+				gap = (uint64_t)((long double)p->max_sleep_ns * p->multiplier);
+			}
+			p->virt_ns += gap;
+		}
+		if (!p->have_cap || cap_ns > p->last_cap_ns)
+			p->last_cap_ns = cap_ns;
+		else if (cap_ns < p->last_cap_ns)
+			p->backsteps++;
 		p->have_cap = true;
 		off = (long double)p->virt_ns / p->multiplier;
 		break;

@@ -34,7 +34,12 @@ struct pace {
 	bool started;
 	/* running totals the schedule is computed from */
 	uint64_t virt_ns;	/* capture time elapsed (negative steps clamped to 0) */
-	uint64_t last_cap_ns;	/* capture timestamp of the previous packet */
+	uint64_t last_cap_ns;	/* highest capture timestamp seen this pass */
+	uint64_t max_sleep_ns;	/* PACE_ORIGINAL: longest wait between two packets
+				 * (tcpreplay --maxsleep); 0 = no limit */
+	uint64_t gaps_capped;	/* gaps cut down to max_sleep_ns */
+	uint64_t last_gap_ns;	/* the last such gap (after the multiplier) */
+	uint64_t backsteps;	/* timestamps below the highest seen */
 	bool have_cap;
 	uint64_t packets;	/* packets scheduled so far */
 	uint64_t octets;	/* octets scheduled so far */

@@ -4,7 +4,8 @@
  * One place turns libpcap/socket failures into the SPEC §2 exit codes:
  *   pio_open_offline()   missing/unreadable/garbage/empty file -> exit 2
  *   pio_open_live(), pio_tx_open()  no such interface, no privilege -> exit 3
- *   pio_dump_open()      output cannot be created -> exit 3
+ *   pio_dump_open()      output cannot be created -> exit 3; a link type
+ *                        a pcap file cannot hold -> exit 2 (nothing created)
  * The pio_try_*() variants return NULL and a message instead of exiting
  * (for tests and for code that must not exit).
  *
@@ -32,6 +33,7 @@ struct pio_frame {
 	uint32_t wirelen;	/* octets the frame had on the wire */
 	int64_t ts_sec;		/* capture time, UTC seconds */
 	uint32_t ts_nsec;	/* and nanoseconds (microsecond files: multiple of 1000) */
+	int dlt;		/* link type of this frame: a pcapng file may mix them */
 };
 
 static inline uint64_t pio_frame_us(const struct pio_frame *f)
@@ -75,7 +77,15 @@ struct pio_in *pio_try_open_live(const char *ifname, const char *bpf_filter, uns
  * record: the frames before it were all delivered). */
 int pio_next(struct pio_in *in, struct pio_frame *f);
 const char *pio_error(const struct pio_in *in);
-int pio_dlt(const struct pio_in *in);		/* link type (pcap DLT_* value) */
+/* Frames whose timestamp fraction was a second or more (microseconds field
+ * >= 10^6): delivered at the end of their second, never carried into the
+ * next; the first is reported (file, packet) and the total at pio_close(). */
+uint64_t pio_bad_timestamps(const struct pio_in *in);
+int pio_dlt(const struct pio_in *in);		/* link type (pcap DLT_* value); pcapng:
+						 * the first interface's (each frame
+						 * carries its own: pio_frame.dlt) */
+/* A pcapng file whose interfaces so far have more than one link type. */
+bool pio_links_mixed(const struct pio_in *in);
 int pio_snaplen(const struct pio_in *in);
 const char *pio_dlt_name(int dlt);		/* "EN10MB", "RAW", ... or "unknown" */
 /* Selectable fd for poll() (live only; -1 offline). */
@@ -102,8 +112,17 @@ struct pio_dump *pio_try_dump_open(const char *path, int dlt, int snaplen, unsig
 /* Write one frame with its timestamp; caplen is clipped to the snaplen.
  * Returns 0, or -1 when the output reported an error (see pio_dump_error). */
 int pio_dump_write(struct pio_dump *d, const struct pio_frame *f);
+/* The same for a frame of link type dlt: a frame of another link type than
+ * the file's goes to a file of its own beside it, OUT.pcap -> OUT.RAW.pcap
+ * (named on stderr when created; "-" cannot: an error), closed with d.  For
+ * inputs that mix link types (pcapng). */
+int pio_dump_write_link(struct pio_dump *d, const struct pio_frame *f, int dlt);
 int pio_dump_flush(struct pio_dump *d);
 const char *pio_dump_error(const struct pio_dump *d);
+/* Frames wholly in the file (a write error leaves no partial record: it is
+ * cut back), and frames handed to pio_dump_write(). */
+uint64_t pio_dump_written(const struct pio_dump *d);
+uint64_t pio_dump_frames(const struct pio_dump *d);
 /* Flush and close; returns 0, or -1 when any write failed (disk full, EPIPE). */
 int pio_dump_close(struct pio_dump *d);
 

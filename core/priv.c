@@ -112,3 +112,28 @@ void priv_drop(const struct priv_user *u, uint64_t keep_caps)
 	debugmsg("running as %s (uid %u, gid %u), capabilities 0x%llx", u->name, (unsigned)u->uid,
 		 (unsigned)u->gid, (unsigned long long)keep_caps);
 }
+
+/* File capabilities given as permitted only (`setcap ...+p`, as the Debian
+ * postinst does, like ping's): make them effective, as "+ep" would.  "+ep"
+ * cannot be used: the kernel refuses to execute a file with the effective
+ * bit whose capabilities the bounding set does not all allow (capabilities(7),
+ * "capability-dumb binaries"), and each systemd unit bounds v6kit to what
+ * that applet needs.  Inheritable and ambient sets are left as they are (a
+ * helper v6kit runs, such as nft, keeps what systemd gave it). */
+void priv_raise_permitted(void)
+{
+#ifdef __linux__
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	if (data[0].effective == data[0].permitted && data[1].effective == data[1].permitted)
+		return;
+	data[0].effective = data[0].permitted;
+	data[1].effective = data[1].permitted;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		debugmsg("cannot make the permitted capabilities effective: %s", strerror(errno));
+#endif
+}

@@ -32,4 +32,8 @@ void priv_drop(const struct priv_user *u, uint64_t keep_caps);
 /* Effective capabilities of this process (for tests and logs). */
 uint64_t priv_effective_caps(void);
 
+/* At start: make the permitted capabilities effective (file capabilities
+ * set as "+p"); inheritable and ambient sets untouched.  See priv.c. */
+void priv_raise_permitted(void);
+
 #endif

@@ -62,6 +62,7 @@ void relay_table_free(struct relay_table *t)
 	free(t->d);
 	free(t->hash);
 	free(t->pfx);
+	free(t->keys);
 	relay_table_init(t);
 }
 
@@ -89,7 +90,10 @@ static void index_entry(struct relay_table *t)
 	size_t i = t->n - 1;
 
 	if (t->d[i].v6.len < 128) {
-		t->pfx = xrealloc(t->pfx, (t->n_pfx + 1) * sizeof(*t->pfx));
+		if (t->n_pfx == t->cap_pfx) {	/* geometric: one realloc per entry was quadratic */
+			t->cap_pfx = t->cap_pfx ? t->cap_pfx * 2 : 16;
+			t->pfx = xrealloc(t->pfx, t->cap_pfx * sizeof(*t->pfx));
+		}
 		t->pfx[t->n_pfx++] = (uint32_t)i;
 		return;
 	}
@@ -104,6 +108,53 @@ static void index_entry(struct relay_table *t)
 		return;
 	}
 	hash_insert(t, i);
+}
+
+/* Every entry, /128 or prefix, by (address, length): the duplicate check
+ * of a line is one probe, so loading N lines is linear (it used to compare
+ * each line with every earlier one: 65,536 lines took 6 s). */
+static size_t key_slot(const struct relay_table *t, const struct v6_prefix *p, bool *found)
+{
+	uint64_t x = 1469598103934665603ull;	/* FNV-1a, then a full avalanche (fmix64):
+						 * table addresses differ in their last octets */
+	size_t h;
+
+	for (int i = 0; i < 16; i++)
+		x = (x ^ p->addr.a[i]) * 1099511628211ull;
+	x ^= p->len;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	h = (size_t)x & (t->keys_size - 1);
+
+	*found = false;
+	while (t->keys[h] >= 0) {
+		const struct relay_dest *d = &t->d[t->keys[h]];
+
+		if (d->v6.len == p->len && !memcmp(d->v6.addr.a, p->addr.a, 16)) {
+			*found = true;
+			break;
+		}
+		h = (h + 1) & (t->keys_size - 1);
+	}
+	return h;
+}
+
+static void keys_add(struct relay_table *t, size_t i)
+{
+	bool found;
+
+	if (t->keys_size <= 2 * (i + 1)) {
+		free(t->keys);
+		t->keys_size = t->keys_size ? t->keys_size * 4 : 64;
+		t->keys = xmalloc(t->keys_size * sizeof(*t->keys));
+		memset(t->keys, 0xff, t->keys_size * sizeof(*t->keys));
+		for (size_t j = 0; j < i; j++)
+			t->keys[key_slot(t, &t->d[j].v6, &found)] = (int32_t)j;
+	}
+	t->keys[key_slot(t, &t->d[i].v6, &found)] = (int32_t)i;
 }
 
 static bool errf(char *err, size_t errlen, const char *fmt, ...) V6_PRINTF(3, 4);
@@ -174,11 +225,16 @@ bool relay_table_add_line(struct relay_table *t, const char *line, unsigned line
 		return errf(err, errlen, "invalid mode '%s': expected 6in4 or raw", field[3]);
 	dest_key(&d.v6, d.key);
 
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->d[i].v6.len == d.v6.len && !memcmp(t->d[i].v6.addr.a, d.v6.addr.a, 16)) {
-			if (t->d[i].line)
+	if (t->keys_size) {
+		bool found;
+		size_t h = key_slot(t, &d.v6, &found);
+
+		if (found) {
+			const struct relay_dest *first = &t->d[t->keys[h]];
+
+			if (first->line)
 				return errf(err, errlen, "duplicate destination %s (first on line %u)",
-					    d.key, t->d[i].line);
+					    d.key, first->line);
 			return errf(err, errlen, "duplicate destination %s", d.key);
 		}
 	}
@@ -190,33 +246,59 @@ bool relay_table_add_line(struct relay_table *t, const char *line, unsigned line
 	}
 	t->d[t->n++] = d;
 	index_entry(t);
+	keys_add(t, t->n - 1);
 	return true;
 }
 
-bool relay_table_load(struct relay_table *t, const char *path, char *err, size_t errlen)
+bool relay_table_load_at(struct relay_table *t, const char *path, unsigned *err_line,
+			 char *err, size_t errlen)
 {
-	char msg[256];
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	unsigned lineno = 0;
 	bool ok = true;
 	FILE *f = fopen(path, "r");
 
+	*err_line = 0;
 	if (!f)
-		return errf(err, errlen, "%s: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) >= 0) {
+		return errf(err, errlen, "%s", strerror(errno));
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
-		if (!relay_table_add_line(t, line, lineno, msg, sizeof(msg))) {
-			errf(err, errlen, "%s:%u: %s", path, lineno, msg);
+		/* A last line without its newline is a table caught while being
+		 * written (a MAC cut in half, the mode missing would still
+		 * parse): refuse it rather than relay to the wrong host. */
+		if (len == 0 || line[len - 1] != '\n') {
+			ok = errf(err, errlen, "the last line has no newline: the table is incomplete "
+				  "(being written?); replace it with write-then-rename");
+			*err_line = lineno;
+			break;
+		}
+		if (!relay_table_add_line(t, line, lineno, err, errlen)) {
+			*err_line = lineno;
 			ok = false;
 			break;
 		}
 	}
 	if (ok && ferror(f))
-		ok = errf(err, errlen, "%s: %s", path, strerror(errno));
+		ok = errf(err, errlen, "%s", strerror(errno));
 	free(line);
 	fclose(f);
 	return ok;
+}
+
+bool relay_table_load(struct relay_table *t, const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+	unsigned line;
+
+	if (relay_table_load_at(t, path, &line, msg, sizeof(msg)))
+		return true;
+	if (line)
+		errf(err, errlen, "%s:%u: %s", path, line, msg);
+	else
+		errf(err, errlen, "%s: %s", path, msg);
+	return false;
 }
 
 static bool prefix6_has(const struct v6_prefix *p, const uint8_t a[16])

@@ -59,7 +59,10 @@ struct relay_table {
 	int32_t *hash;
 	size_t hash_size;		/* power of two, > 2 * n */
 	uint32_t *pfx;
-	size_t n_pfx;
+	size_t n_pfx, cap_pfx;
+	/* Every entry by (address, length), for the duplicate check. */
+	int32_t *keys;
+	size_t keys_size;
 };
 
 /* One --allow PROTO[/PORTS]: ports are TCP/UDP destination ports, for
@@ -135,6 +138,10 @@ bool relay_table_add_line(struct relay_table *t, const char *line, unsigned line
 			  char *err, size_t errlen);
 /* Read a whole table file and add its lines; err is "FILE:LINE: message". */
 bool relay_table_load(struct relay_table *t, const char *path, char *err, size_t errlen);
+/* The same, with the message alone in err and its line in *err_line (0 when
+ * it concerns the whole file): for FILE:LINE in text and JSON errors. */
+bool relay_table_load_at(struct relay_table *t, const char *path, unsigned *err_line,
+			 char *err, size_t errlen);
 /* Longest-prefix match of an IPv6 destination; -1 when none. */
 int relay_table_lookup(const struct relay_table *t, const uint8_t dst[16]);
 

@@ -35,6 +35,8 @@ struct held {
 	uint32_t caplen, wirelen;
 	int64_t ts_sec;
 	uint32_t ts_nsec;
+	bool own_dlt;
+	int dlt;
 	uint64_t ts_us;
 	bool pending;		/* a fragment whose datagram is not settled yet */
 	bool is_frag;
@@ -153,6 +155,8 @@ static struct held *held_push(struct sumstream *s, uint64_t pkt, const struct su
 	h->wirelen = f->wirelen;
 	h->ts_sec = f->ts_sec;
 	h->ts_nsec = f->ts_nsec;
+	h->own_dlt = f->own_dlt;
+	h->dlt = f->dlt;
 	h->ts_us = s->now_us;
 	h->pending = false;
 	h->is_frag = false;
@@ -164,7 +168,7 @@ static void emit_frame(struct sumstream *s, const struct held *h)
 {
 	struct sumstream_frame o = {
 		.data = h->buf, .caplen = h->caplen, .wirelen = h->wirelen,
-		.ts_sec = h->ts_sec, .ts_nsec = h->ts_nsec,
+		.ts_sec = h->ts_sec, .ts_nsec = h->ts_nsec, .own_dlt = h->own_dlt, .dlt = h->dlt,
 	};
 
 	if (s->ops.out)
@@ -358,7 +362,7 @@ void sumstream_add(struct sumstream *s, uint64_t pkt, const struct sumstream_fra
 	uint8_t *b = NULL;
 
 	s->now_us = (uint64_t)f->ts_sec * 1000000u + f->ts_nsec / 1000u;
-	pkt_parse(&s->p, s->dlt, f->data, f->caplen, f->wirelen);
+	pkt_parse(&s->p, f->own_dlt ? f->dlt : s->dlt, f->data, f->caplen, f->wirelen);
 	pktsum_verify(&s->p, 0, &r);
 	frag = r.frag_ip >= 0 && s->reasm;
 

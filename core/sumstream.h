@@ -25,6 +25,8 @@ struct sumstream_frame {
 	uint32_t wirelen;
 	int64_t ts_sec;
 	uint32_t ts_nsec;
+	bool own_dlt;	/* dlt is this frame's link type (a pcapng file may mix */
+	int dlt;	/* them); else the stream's from sumstream_new() */
 };
 
 struct sumstream_ops {

@@ -408,9 +408,9 @@ PY
 	printf '%s\n' "$output" | grep '"packet":7,' | grep -q '"ip_layer":1'
 }
 
-@test "--fix to a full device: exit 1 with the write error" {
+@test "--fix to a full device: exit 3 (an output that cannot be written) with the write error" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	run -1 "$V6KIT" checksum -q -r "$FX/mixed.pcap" --fix -w /dev/full
+	run -3 "$V6KIT" checksum -q -r "$FX/mixed.pcap" --fix -w /dev/full
 	[[ "$output" == *"/dev/full: write error"* ]]
 }
 

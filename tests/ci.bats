@@ -20,6 +20,7 @@ S
 	chmod +x "$STUB/apt-get" "$STUB/make"
 	# soak, valgrind and fuzz steps: green and empty unless a test says otherwise
 	printf '0 passed, 0 failed, 0 skipped\n' >"$STUB/soak.out"
+	printf '0 passed, 0 failed, 0 skipped\n' >"$STUB/torture.out"
 	printf '0 passed, 0 failed\n' >"$STUB/valgrind.out"
 	: >"$STUB/fuzz.out"
 }
@@ -112,4 +113,16 @@ ci() {
 	ci
 	[ "$status" -ne 0 ]
 	[ "${lines[-1]}" = "22 passed, 1 failed" ]
+}
+
+@test ".ci/run: the torture campaign runs bounded against the ASan build, its tally counted" {
+	printf 'check\n7 passed, 0 failed, 0 skipped\n' >"$STUB/check.out"
+	printf '7 passed, 0 failed, 0 skipped\n' >"$STUB/sanitize.out"
+	printf 'not ok 3 - pcap-replay\n5 passed, 1 failed, 0 skipped\n' >"$STUB/torture.out"
+	echo 1 >"$STUB/torture.rc"
+	ci
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ ${lines[-1]} == "19 passed, 1 failed" ]]
+	grep -q '^torture TORTURE_V6KIT=build-san/v6kit TORTURE_SECONDS=75$' "$STUB/make.calls"
 }

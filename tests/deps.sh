@@ -6,7 +6,7 @@ BUILD_PKGS="gcc make pkg-config libpcap-dev libjansson-dev libreadline-dev"
 TEST_PKGS="bats python3 python3-scapy tshark tcpdump tcpreplay iproute2 ethtool nftables
  valgrind radvd ndisc6 dnsutils dnsmasq dnsperf procps util-linux clang libclang-rt-14-dev
  zsh man-db groff-base iputils-ping jq curl libcap2-bin nginx openssl
- unbound knot-resolver ipv6toolkit thc-ipv6 lintian debhelper dpkg-dev systemd"
+ unbound knot-resolver ipv6toolkit thc-ipv6 lintian debhelper dpkg-dev systemd logrotate"
 missing=()
 for p in $BUILD_PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -50,21 +50,45 @@ static void original_timing(void)
 	d0 = pace_next(&p, t0, 60);
 	d = pace_next(&p, t0 + 1000000, 60);
 	CHECK_EQ(d - d0, 500000);
-	/* A timestamp stepping back goes out at once and does not rewind. */
+	/* A timestamp stepping back goes out at once and does not rewind:
+	 * the schedule keeps the highest timestamp seen (1 ms), so the next
+	 * frame (2.5 ms) waits 1.5 ms of capture time, not the 2 ms from the
+	 * step (issue 20). */
 	d = pace_next(&p, t0 + 500000, 60);
 	CHECK_EQ(d - d0, 500000);
+	CHECK_EQ(p.backsteps, 1);
 	d = pace_next(&p, t0 + 2500000, 60);
-	CHECK_EQ(d - d0, 1500000);
+	CHECK_EQ(d - d0, 1250000);
 	/* A new pass continues where the last one ended. */
 	pace_new_pass(&p);
 	d = pace_next(&p, t0, 60);
-	CHECK_EQ(d - d0, 1500000);
+	CHECK_EQ(d - d0, 1250000);
 	d = pace_next(&p, t0 + 4000000, 60);
-	CHECK_EQ(d - d0, 3500000);
+	CHECK_EQ(d - d0, 3250000);
 	/* Topspeed: every deadline is the start. */
 	pace_init(&p, PACE_TOPSPEED, 0);
 	d0 = pace_next(&p, 5, 1);
 	CHECK_EQ(pace_next(&p, 99999999999ull, 1), d0);
+}
+
+/* --max-sleep: a gap of a year is cut to the limit (after the multiplier)
+ * and counted; gaps under it are kept as they are. */
+static void max_sleep(void)
+{
+	struct pace p;
+	uint64_t t0 = 1700000000ull * 1000000000ull, d0, d;
+	uint64_t year = 365ull * 86400ull * 1000000000ull;
+
+	pace_init(&p, PACE_ORIGINAL, 2.0);
+	p.max_sleep_ns = 1000000000ull;		/* 1 s */
+	d0 = pace_next(&p, t0, 60);
+	d = pace_next(&p, t0 + year, 60);
+	CHECK_EQ(d - d0, 1000000000ull);
+	CHECK_EQ(p.gaps_capped, 1);
+	CHECK_EQ(p.last_gap_ns, year / 2);
+	d = pace_next(&p, t0 + year + 1000000000ull, 60);	/* 0.5 s after the multiplier */
+	CHECK_EQ(d - d0, 1500000000ull);
+	CHECK_EQ(p.gaps_capped, 1);
 }
 
 static void wait_on_time(void)
@@ -94,6 +118,7 @@ int main(void)
 	RUN(pps_exact);
 	RUN(bps_exact);
 	RUN(original_timing);
+	RUN(max_sleep);
 	RUN(wait_on_time);
 	return t_done();
 }

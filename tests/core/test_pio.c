@@ -7,6 +7,7 @@
 #include "t.h"
 
 #include <fcntl.h>
+#include <pcap/pcap.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -151,6 +152,62 @@ static void test_pcapng(void)
 	in = pio_open_offline(tmp("cut.pcapng"));
 	CHECK_EQ(pio_next(in, &f), -1);
 	CHECKF(strlen(pio_error(in)) > 0, "no message");
+	pio_close(in);
+}
+
+/* Interfaces of different link types (mergecap of an Ethernet and a raw-IP
+ * capture): every frame comes with its own interface's link type and time
+ * resolution; a second section, big-endian, starts its interfaces again. */
+static void test_pcapng_mixed(void)
+{
+	static const char hex[] =
+		/* SHB, little-endian */
+		"0a0d0d0a 1c000000 4d3c2b1a 0100 0000 ffffffffffffffff 1c000000"
+		/* IDB 0: Ethernet, microseconds */
+		"01000000 14000000 0100 0000 ffff0000 14000000"
+		/* IDB 1: LINKTYPE_RAW (101), if_tsresol 9 (ns) */
+		"01000000 20000000 6500 0000 ffff0000 0900 0100 09000000 00000000 20000000"
+		/* EPB if 1: 4 octets at 1 s + 5 ns */
+		"06000000 24000000 01000000 00000000 05ca9a3b 04000000 04000000 60000000 24000000"
+		/* EPB if 0: 4 octets at 2 s + 7 us */
+		"06000000 24000000 00000000 00000000 87841e00 04000000 04000000 aabbccdd 24000000"
+		/* SHB, big-endian; IDB 0: RAW; EPB at 3 s */
+		"0a0d0d0a 0000001c 1a2b3c4d 0001 0000 ffffffffffffffff 0000001c"
+		"00000001 00000014 0065 0000 0000ffff 00000014"
+		"00000006 00000024 00000000 00000000 002dc6c0 00000004 00000004 60000001 00000024";
+	uint8_t buf[400];
+	size_t n = t_unhex(hex, buf, sizeof(buf));
+	struct pio_frame f;
+	struct pio_in *in;
+
+	write_file(tmp("mixed.pcapng"), buf, n);
+	in = pio_open_offline(tmp("mixed.pcapng"));
+	CHECK_EQ(pio_dlt(in), 1);
+	CHECK_EQ(pio_next(in, &f), 1);
+	CHECK_EQ(f.dlt, DLT_RAW);
+	CHECK_EQ(f.ts_sec, 1);
+	CHECK_EQ(f.ts_nsec, 5);
+	CHECK_EQ(f.data[0], 0x60);
+	CHECK(pio_links_mixed(in));
+	CHECK_EQ(pio_next(in, &f), 1);
+	CHECK_EQ(f.dlt, 1);
+	CHECK_EQ(f.ts_sec, 2);
+	CHECK_EQ(f.ts_nsec, 7000);
+	CHECK_EQ(f.data[3], 0xdd);
+	CHECK_EQ(pio_next(in, &f), 1);
+	CHECK_EQ(f.dlt, DLT_RAW);
+	CHECK_EQ(f.ts_sec, 3);
+	CHECK_EQ(f.ts_nsec, 0);
+	CHECK_EQ(f.data[3], 0x01);
+	CHECK_EQ(pio_next(in, &f), 0);
+	pio_close(in);
+
+	/* A packet for an interface never described is an error, not a guess. */
+	buf[0x1c + 0x14 + 0x20 + 8] = 7;
+	write_file(tmp("badif.pcapng"), buf, n);
+	in = pio_open_offline(tmp("badif.pcapng"));
+	CHECK_EQ(pio_next(in, &f), -1);
+	CHECKF(strstr(pio_error(in), "interface 7") != NULL, "'%s'", pio_error(in));
 	pio_close(in);
 }
 
@@ -372,6 +429,7 @@ int main(void)
 	RUN(test_pcap_roundtrip_nsec);
 	RUN(test_snaplen_clips);
 	RUN(test_pcapng);
+	RUN(test_pcapng_mixed);
 	RUN(test_truncated_record);
 	RUN(test_bad_files);
 	RUN(test_stdin);
