@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"\n"
 		"Decode every IPv6 router advertisement (RFC 4861) with all its options,\n"
 		"report RFC 4861 6.1.2 violations per RA, and learn the gateway MAC.\n"
+		"RAs behind extension headers or in fragments (RA-Guard evasion, RFC 7113)\n"
+		"are found and reassembled too, and flagged.\n"
 		"\n"
 		"  -i, --interface IFACE  listen on IFACE (needs CAP_NET_RAW)\n"
 		"  -r, --read FILE        read a pcap/pcapng capture ('-' = stdin)\n"
@@ -50,7 +52,8 @@ static void usage(FILE *f)
 		"      --timeout SEC      give up after SEC seconds (fractional allowed)\n"
 		"      --gateway          print only the default router's MAC (SLLA option,\n"
 		"                         else Ethernet source) of the first valid RA with a\n"
-		"                         non-zero router lifetime, and exit\n"
+		"                         non-zero router lifetime, and exit (fragmented RAs\n"
+		"                         are ignored, as hosts do: RFC 6980)\n"
 		"  -j, --json             one JSON object per RA, then a summary line\n"
 		"      --log FILE         also append the JSON lines to FILE (reopened on SIGHUP)\n"
 		"  -q, --quiet            no text summary, no message when --gateway fails\n"
@@ -70,6 +73,7 @@ struct run {
 	bool quiet;
 	bool progress;			/* offline: bar on a terminal (SPEC §2) */
 	uint64_t ras, invalid, shown;
+	uint64_t ignored_fragmented;	/* --gateway: RAs a host discards (RFC 6980) */
 	bool gw_found;
 	uint8_t gw[6];
 	uint8_t gw_router[16];
@@ -85,6 +89,14 @@ static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64
 	if (ra->n_violations_total)
 		r->invalid++;
 	if (r->gateway) {
+		if (ra->fragmented && nd_ra_host_ignores(ra)) {
+			char ab[46];
+
+			r->ignored_fragmented++;
+			debugmsg("ignoring a fragmented RA from %s (%u fragments): hosts discard it (RFC 6980)",
+				 fmt_ip6(ra->router, ab), ra->n_fragments);
+			return false;
+		}
 		if (!nd_ra_is_gateway(ra) || !nd_ra_gateway_mac(ra, r->gw))
 			return false;
 		r->gw_found = true;
@@ -97,7 +109,7 @@ static bool on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uint64
 }
 
 static void summary(const struct run *r, uint64_t packets, uint64_t solicitations,
-		    uint64_t start_us, bool live)
+		    const struct nd_stream_stats *stream, uint64_t start_us, bool live)
 {
 	/* -q quiets human text; a --json consumer still gets its summary line. */
 	if (r->gateway || (r->quiet && !em_is_json()))
@@ -108,6 +120,7 @@ static void summary(const struct run *r, uint64_t packets, uint64_t solicitation
 	em_u64(EM_ANY, "invalid", " (%llu with violations)", r->invalid);
 	if (live)
 		em_u64(EM_ANY, "solicitations", ", %llu solicitations sent", solicitations);
+	nd_stream_emit_stats(stream);
 	em_dbl(EM_JSON, "elapsed_s", NULL, (double)(now_mono_us() - start_us) / 1e6);
 	em_end();
 }
@@ -125,7 +138,7 @@ static void on_signal(int sig)
 static int run_offline(const char *path, struct run *r)
 {
 	struct pio_in *in = pio_open_offline(path);
-	struct nd_ra *ra = xmalloc(sizeof(*ra));
+	struct nd_stream *stream = nd_stream_new();
 	uint64_t start = now_mono_us(), packets = 0, bytes = PROGRESS_PCAP_HDR;
 	int rc = 0, status = EXIT_OK;
 	struct pio_frame f;
@@ -133,18 +146,15 @@ static int run_offline(const char *path, struct run *r)
 
 	progress_init(&pg, path, r->progress);
 	while (!stop_flag && (rc = pio_next(in, &f)) == 1) {
-		struct pkt p;
+		uint64_t ts = pio_frame_us(&f);
 		int dlt = f.dlt;	/* per frame: a pcapng file may mix link types */
+		const struct nd_ra *ra;
 
 		packets++;
 		bytes += PROGRESS_PCAP_REC + f.caplen;
 		progress_tick(&pg, packets, bytes);
-		if (!nd_frame_maybe_ra(dlt, f.data, f.caplen))
-			continue;
-		pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
-		if (!nd_ra_decode(&p, ra))
-			continue;
-		if (on_ra(r, &p, ra, pio_frame_us(&f)))
+		ra = nd_stream_frame(stream, dlt, f.data, f.caplen, f.wirelen, ts);
+		if (ra && on_ra(r, nd_stream_pkt(stream), ra, ts))
 			break;
 	}
 	progress_done(&pg);
@@ -152,10 +162,55 @@ static int run_offline(const char *path, struct run *r)
 		em_error_at(path, 0, packets + 1, "%s", pio_error(in));
 		status = EXIT_FAIL;
 	}
-	free(ra);
+	nd_stream_finish(stream);
 	pio_close(in);
-	summary(r, packets, 0, start, false);
+	summary(r, packets, 0, nd_stream_stats(stream), start, false);
+	nd_stream_free(stream);
 	return status;
+}
+
+/* Live: listen (and solicit) until the count, the timeout or a signal. */
+static int run_live(const char *ifname, double timeout, bool solicit, struct run *r)
+{
+	struct nd_listen_cfg cfg = {
+		.ifname = ifname, .timeout_s = timeout, .solicit = solicit,
+		.on_ra = on_ra, .ctx = r, .stop = &stop_flag,
+	};
+	struct nd_listen_stats st;
+	uint64_t start = now_mono_us();
+
+	nd_listen_run(&cfg, &st);
+	r->ignored_fragmented = st.ignored_fragmented;
+	summary(r, st.packets, st.solicitations, &st.stream, start, true);
+	if (st.timed_out && !r->quiet && !r->gateway)
+		debugmsg("no router advertisement within the time limit");
+	return EXIT_OK;
+}
+
+/* --gateway: the MAC on stdout (or a "gateway" line), or exit 1 saying why. */
+static int report_gateway(const struct run *r, const char *ifname, const char *path)
+{
+	char mb[18], ab[46];
+
+	if (!r->gw_found) {
+		if (!r->quiet) {
+			if (r->ignored_fragmented)
+				errmsg("no default router: the only RAs%s were fragmented (%llu ignored: "
+					"hosts discard fragmented RAs, RFC 6980)",
+					path ? " in the capture" : " before the time limit",
+					(unsigned long long)r->ignored_fragmented);
+			else
+				errmsg("no default router: no valid RA with a non-zero router lifetime%s",
+					path ? " in the capture" : " before the time limit");
+		}
+		return EXIT_FAIL;
+	}
+	em_begin("gateway");
+	em_str(EM_ANY, "mac", "%s\n", fmt_mac(r->gw, mb));
+	em_str(EM_JSON, "router", NULL, fmt_ip6(r->gw_router, ab));
+	em_str(EM_JSON, "interface", NULL, ifname);
+	em_end();
+	return EXIT_OK;
 }
 
 int ra_sniff_main(int argc, char **argv)
@@ -232,44 +287,9 @@ int ra_sniff_main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (path) {
-		status = run_offline(path, &r);
-	} else if (r.gateway) {
-		struct nd_listen_stats st;
-
-		r.gw_found = !nd_gateway_learn_ex(ifname, timeout, solicit, r.gw, r.gw_router,
-						  &st, &stop_flag);
-		status = EXIT_OK;
-	} else {
-		struct nd_listen_cfg cfg = {
-			.ifname = ifname, .timeout_s = timeout, .solicit = solicit,
-			.on_ra = on_ra, .ctx = &r, .stop = &stop_flag,
-		};
-		struct nd_listen_stats st;
-		uint64_t start = now_mono_us();
-
-		nd_listen_run(&cfg, &st);
-		summary(&r, st.packets, st.solicitations, start, true);
-		status = EXIT_OK;
-		if (st.timed_out && !r.quiet && !r.gateway)
-			debugmsg("no router advertisement within the time limit");
-	}
-	if (r.gateway) {
-		char mb[18], ab[46];
-
-		if (!r.gw_found) {
-			if (!r.quiet)
-				errmsg("no default router: no valid RA with a non-zero router lifetime%s",
-					path ? " in the capture" : " before the time limit");
-			return EXIT_FAIL;
-		}
-		em_begin("gateway");
-		em_str(EM_ANY, "mac", "%s\n", fmt_mac(r.gw, mb));
-		em_str(EM_JSON, "router", NULL, fmt_ip6(r.gw_router, ab));
-		em_str(EM_JSON, "interface", NULL, ifname);
-		em_end();
-		return status;
-	}
+	status = path ? run_offline(path, &r) : run_live(ifname, timeout, solicit, &r);
+	if (r.gateway)
+		return status == EXIT_OK ? report_gateway(&r, ifname, path) : status;
 	if (r.ras == 0)
 		return EXIT_FAIL;
 	return status;

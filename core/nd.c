@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "args.h"
 #include "build.h"
@@ -48,66 +49,8 @@ bool nd_is_ra(const struct pkt *p)
 {
 	const struct pkt_ip *ip = pkt_inner(p);
 
-	return ip && ip->version == 6 && p->l4 == 58 && p->icmp_type == ICMP6_RA &&
-	       !(ip->frag && ip->frag_off);
-}
-
-/* IPv6 header at the cursor: an RA right behind it, or something the full
- * parser must look into (extension headers, tunnels). */
-static bool ip6_maybe_ra(struct cur *c)
-{
-	uint8_t vers = 0, nh = 0, type = 0;
-
-	if (!cur_peek_u8(c, 0, &vers) || (vers >> 4) != 6 || !cur_peek_u8(c, 6, &nh))
-		return false;
-	if (nh == 58)
-		return !cur_peek_u8(c, 40, &type) || type == ICMP6_RA;
-	return pkt_is_ext6(nh) || nh == 41 || nh == 4;
-}
-
-bool nd_frame_maybe_ra(int dlt, const uint8_t *data, uint32_t caplen)
-{
-	struct cur c;
-	uint16_t et = 0;
-	uint8_t b0 = 0, proto = 0;
-
-	cur_init(&c, data, caplen);
-	switch (dlt) {
-	case V6_DLT_EN10MB:
-		cur_skip(&c, 12);
-		cur_be16(&c, &et);
-		for (int tags = 0; tags < PKT_MAX_VLAN && (et == 0x8100 || et == 0x88a8 || et == 0x9100); tags++) {
-			cur_skip(&c, 2);
-			cur_be16(&c, &et);
-		}
-		break;
-	case V6_DLT_LINUX_SLL:
-		cur_skip(&c, 14);
-		cur_be16(&c, &et);
-		break;
-	case V6_DLT_LINUX_SLL2:
-		cur_be16(&c, &et);
-		cur_skip(&c, 18);
-		break;
-	default:
-		/* raw IP, loopback and the rest: let the parser decide */
-		return true;
-	}
-	if (c.trunc)
-		return false;
-	if (et == 0x86dd)
-		return ip6_maybe_ra(&c);
-	if (et != 0x0800)
-		return false;
-	/* IPv4: only a 6in4 tunnel (protocol 41) can carry an RA */
-	if (!cur_peek_u8(&c, 0, &b0) || (b0 >> 4) != 4 || !cur_peek_u8(&c, 9, &proto))
-		return false;
-	return proto == 41;
-}
-
-static bool is_link_local(const uint8_t a[16])
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	return ip && ip->version == 6 && p->l4 == IPPROTO_ICMPV6 && p->icmp_type == ICMP6_RA &&
+	       (!ip->frag || ip->frag_atomic);
 }
 
 /* ---- options ---- */
@@ -491,78 +434,135 @@ static void decode_options(struct nd_ra *ra, struct cur *c, size_t base_off)
 	}
 }
 
-bool nd_ra_decode(const struct pkt *p, struct nd_ra *ra)
-{
-	const struct pkt_ip *ip = pkt_inner(p);
-	struct cur frame, msg, c;
-	uint8_t type = 0, fl = 0;
-	size_t have;
+/* How the RA travelled, when that is not what the parsed packet shows: a
+ * datagram rebuilt from fragments has lost its Fragment header and its
+ * link-layer header.  Packed into the reassembler's 64-bit tag of each
+ * fragment, so the first fragment's facts come back with the datagram. */
+struct nd_wire {
+	bool fragmented;
+	uint16_t n_fragments;
+	uint8_t frag_pos;		/* extension headers before the Fragment header */
+	bool has_mac;
+	uint8_t mac[6];
+};
 
-	memset(ra, 0, sizeof(*ra));
-	if (!nd_is_ra(p))
-		return false;
+#define WIRE_HAS_MAC	(1ull << 48)
+#define WIRE_POS_SHIFT	49
+
+static uint64_t wire_tag(const struct pkt *p, const struct pkt_ip *ip)
+{
+	uint64_t t = 0;
+	const uint8_t *mac = p->has_eth ? p->eth_src : (p->has_sll && p->sll_halen == 6) ? p->sll_addr : NULL;
+	unsigned pos = 0;
+
+	while (pos < ip->n_ext && ip->ext[pos].type != IPPROTO_FRAGMENT)
+		pos++;
+	if (mac) {
+		for (unsigned i = 0; i < 6; i++)
+			t = t << 8 | mac[i];
+		t |= WIRE_HAS_MAC;
+	}
+	return t | (uint64_t)pos << WIRE_POS_SHIFT;
+}
+
+static void wire_from_tag(struct nd_wire *w, uint64_t tag, size_t n_fragments)
+{
+	memset(w, 0, sizeof(*w));
+	w->fragmented = true;
+	w->n_fragments = n_fragments > UINT16_MAX ? UINT16_MAX : (uint16_t)n_fragments;
+	w->frag_pos = (uint8_t)((tag >> WIRE_POS_SHIFT) & 0x0f);
+	w->has_mac = tag & WIRE_HAS_MAC;
+	for (unsigned i = 0; i < 6; i++)
+		w->mac[i] = (uint8_t)(tag >> (40 - 8 * i));
+}
+
+/* Addresses, link source and the extension headers in wire order. */
+static void ra_origin(struct nd_ra *ra, const struct pkt *p, const struct pkt_ip *ip, const struct nd_wire *w)
+{
 	memcpy(ra->router, ip->src, 16);
 	memcpy(ra->dst, ip->dst, 16);
 	ra->ip_hop_limit = ip->ttl;
-	if (p->has_eth) {
+	if (w) {
+		ra->has_mac = w->has_mac;
+		memcpy(ra->mac, w->mac, 6);
+	} else if (p->has_eth) {
 		memcpy(ra->mac, p->eth_src, 6);
 		ra->has_mac = true;
 	} else if (p->has_sll && p->sll_halen == 6) {
 		memcpy(ra->mac, p->sll_addr, 6);
 		ra->has_mac = true;
 	}
-	ra->icmp_len = ip->ul_len;
+	for (unsigned i = 0; i < ip->n_ext && ra->n_ext < PKT_MAX_EXT; i++) {
+		if (w && i == w->frag_pos)
+			ra->ext[ra->n_ext++] = IPPROTO_FRAGMENT;
+		ra->ext[ra->n_ext++] = ip->ext[i].type;
+		if (ip->ext[i].type != IPPROTO_FRAGMENT)
+			ra->eh_evasion = true;
+	}
+	if (w && w->frag_pos >= ip->n_ext)
+		ra->ext[ra->n_ext++] = IPPROTO_FRAGMENT;
+	ra->fragmented = w ? true : ip->frag;
+	ra->n_fragments = w ? w->n_fragments : ip->frag ? 1 : 0;
+}
 
-	cur_init(&frame, p->data, p->caplen);
-	cur_window(&frame, p->l4_off, ip->ul_len, &msg);
-	have = cur_left(&msg);
-	ra->truncated = have < ip->ul_len;
-
+/* RFC 4861 §6.1.2 rules about the IP layer, RFC 6980 and RFC 7113. */
+static void ra_check_ip(struct nd_ra *ra, const struct pkt *p, const struct pkt_ip *ip)
+{
 	if (ip->ttl != 255)
 		viol(ra, "IP hop limit %u is not 255", ip->ttl);
-	if (!is_link_local(ip->src))
+	if (!pkt_ip6_is_link_local(ip->src))
 		viol(ra, "source address is not link-local");
-	if (ip->frag)
-		viol(ra, "fragmented (RFC 6980 forbids fragmented ND messages)");
+	if (ra->fragmented)
+		viol(ra, ND_VIOL_FRAGMENTED);
+	if (ra->eh_evasion)
+		viol(ra, ND_VIOL_EH);
 	if (p->icmp_code != 0)
 		viol(ra, "ICMP code %u is not 0", p->icmp_code);
 	if (ip->ul_len < ND_RA_HDR_LEN)
 		viol(ra, "ICMP length %u is below 16", ip->ul_len);
+}
 
-	/* Checksum over the whole message when the capture holds all of it. */
-	if (!ra->truncated) {
-		struct cur k = msg;
-		const uint8_t *head = cur_take(&k, 2);
-		uint16_t stored = 0;
-		uint32_t sum;
+/* Checksum over the whole message when the capture holds all of it. */
+static void ra_checksum(struct nd_ra *ra, const struct pkt_ip *ip, const struct cur *msg)
+{
+	struct cur k = *msg;
+	const uint8_t *head, *rest;
+	uint16_t stored = 0;
+	uint32_t sum;
 
-		cur_be16(&k, &stored);
-		if (head) {
-			const uint8_t *rest = cur_take(&k, cur_left(&k));
-			sum = csum_pseudo6(ip->src, ip->final_dst, 58, ip->ul_len);
-			sum = csum_partial(head, 2, sum);
-			if (rest)
-				sum = csum_partial(rest, ip->ul_len - 4, sum);
-			ra->checksum = stored;
-			ra->checksum_computed = csum_fold(sum);
-			ra->checksum_checked = true;
-			if (csum_fold(csum_add16(sum, stored)) != 0)
-				viol(ra, "bad ICMPv6 checksum 0x%04x (computed 0x%04x)", stored,
-				     ra->checksum_computed);
-		}
-	} else {
-		viol(ra, "message truncated by the capture (%zu of %u octets)", have, ip->ul_len);
+	if (ra->truncated) {
+		viol(ra, "message truncated by the capture (%zu of %u octets)", cur_left(msg), ip->ul_len);
+		return;
 	}
+	head = cur_take(&k, 2);
+	cur_be16(&k, &stored);
+	if (!head)
+		return;
+	rest = cur_take(&k, cur_left(&k));
+	sum = csum_pseudo6(ip->src, ip->final_dst, IPPROTO_ICMPV6, ip->ul_len);
+	sum = csum_partial(head, 2, sum);
+	if (rest)
+		sum = csum_partial(rest, ip->ul_len - 4, sum);
+	ra->checksum = stored;
+	ra->checksum_computed = csum_fold(sum);
+	ra->checksum_checked = true;
+	if (csum_fold(csum_add16(sum, stored)) != 0)
+		viol(ra, "bad ICMPv6 checksum 0x%04x (computed 0x%04x)", stored, ra->checksum_computed);
+}
 
-	c = msg;
-	cur_u8(&c, &type);
-	cur_u8(&c, &ra->code);
-	cur_be16(&c, &ra->checksum);
-	cur_u8(&c, &ra->hop_limit);
-	cur_u8(&c, &fl);
-	cur_be16(&c, &ra->router_lifetime);
-	cur_be32(&c, &ra->reachable_time);
-	cur_be32(&c, &ra->retrans_timer);
+/* The RA's fixed part (RFC 4861 §4.2, RFC 5175 flags); false when cut. */
+static bool ra_fixed(struct nd_ra *ra, struct cur *c)
+{
+	uint8_t type = 0, fl = 0;
+
+	cur_u8(c, &type);
+	cur_u8(c, &ra->code);
+	cur_be16(c, &ra->checksum);
+	cur_u8(c, &ra->hop_limit);
+	cur_u8(c, &fl);
+	cur_be16(c, &ra->router_lifetime);
+	cur_be32(c, &ra->reachable_time);
+	cur_be32(c, &ra->retrans_timer);
 	ra->flags_raw = fl;
 	ra->managed = fl & 0x80;
 	ra->other = fl & 0x40;
@@ -570,15 +570,43 @@ bool nd_ra_decode(const struct pkt *p, struct nd_ra *ra)
 	ra->preference = (fl >> 3) & 3;
 	ra->proxy = fl & 0x04;
 	ra->reserved = fl & 0x03;
-	if (c.trunc)
-		return true;
-	decode_options(ra, &c, cur_off(&msg));
+	return !c->trunc;
+}
+
+static bool ra_decode(const struct pkt *p, struct nd_ra *ra, const struct nd_wire *w)
+{
+	const struct pkt_ip *ip = pkt_inner(p);
+	struct cur frame, msg, c;
+
+	memset(ra, 0, sizeof(*ra));
+	if (!nd_is_ra(p))
+		return false;
+	ra_origin(ra, p, ip, w);
+	ra->icmp_len = ip->ul_len;
+	cur_init(&frame, p->data, p->caplen);
+	cur_window(&frame, p->l4_off, ip->ul_len, &msg);
+	ra->truncated = cur_left(&msg) < ip->ul_len;
+	ra_check_ip(ra, p, ip);
+	ra_checksum(ra, ip, &msg);
+	c = msg;
+	if (ra_fixed(ra, &c))
+		decode_options(ra, &c, cur_off(&msg));
 	return true;
+}
+
+bool nd_ra_decode(const struct pkt *p, struct nd_ra *ra)
+{
+	return ra_decode(p, ra, NULL);
+}
+
+bool nd_ra_host_ignores(const struct nd_ra *ra)
+{
+	return ra->n_violations_total > (ra->eh_evasion ? 1u : 0u);
 }
 
 bool nd_ra_is_gateway(const struct nd_ra *ra)
 {
-	return ra->n_violations_total == 0 && ra->router_lifetime != 0;
+	return !nd_ra_host_ignores(ra) && ra->router_lifetime != 0;
 }
 
 bool nd_ra_gateway_mac(const struct nd_ra *ra, uint8_t mac[6])
@@ -594,7 +622,146 @@ bool nd_ra_gateway_mac(const struct nd_ra *ra, uint8_t mac[6])
 	return false;
 }
 
-/* ---- emitter ---- */
+/* ---- a stream of frames: parse, reassemble, decode ---- */
+
+struct nd_stream {
+	struct reasm *reasm;
+	struct pkt p;			/* the frame */
+	struct pkt rp;			/* a datagram rebuilt from fragments */
+	const struct pkt *last;		/* behind the last RA returned */
+	struct nd_ra ra;
+	struct nd_stream_stats st;
+};
+
+struct nd_stream *nd_stream_new(void)
+{
+	struct nd_stream *s = xcalloc(1, sizeof(*s));
+	struct reasm_limits lim = {
+		.max_datagrams = ND_REASM_DATAGRAMS, .max_bytes = ND_REASM_BYTES,
+		.max_per_source = ND_REASM_PER_SOURCE, .timeout_us = ND_REASM_TIMEOUT_US,
+	};
+
+	s->reasm = reasm_new(&lim);
+	return s;
+}
+
+void nd_stream_free(struct nd_stream *s)
+{
+	if (!s)
+		return;
+	reasm_free(s->reasm);
+	free(s);
+}
+
+const struct pkt *nd_stream_pkt(const struct nd_stream *s)
+{
+	return s->last;
+}
+
+const struct nd_stream_stats *nd_stream_stats(const struct nd_stream *s)
+{
+	return &s->st;
+}
+
+/* Could this IPv6 fragment be part of an RA?  Its Fragment header's Next
+ * Header is ICMPv6, or an extension header hiding what follows (RFC 7113). */
+static bool frag_may_hold_ra(const struct pkt_ip *ip)
+{
+	return ip->version == 6 && !ip->frag_atomic &&
+	       (ip->frag_nh == IPPROTO_ICMPV6 || pkt_is_ext6(ip->frag_nh));
+}
+
+static void stream_sync_stats(struct nd_stream *s)
+{
+	struct reasm_stats rs;
+
+	reasm_get_stats(s->reasm, &rs);
+	memcpy(s->st.discarded, rs.reason, sizeof(s->st.discarded));
+	s->st.reassembled = rs.datagrams_done;
+	if (rs.bytes_held > s->st.held_bytes_max)
+		s->st.held_bytes_max = rs.bytes_held;
+}
+
+/* A fragment: hand it to the reassembler; when it completes a datagram,
+ * parse that (raw IPv6) and decode the RA it may hold. */
+static const struct nd_ra *stream_fragment(struct nd_stream *s, int layer, uint64_t ts_us)
+{
+	const struct pkt_ip *ip = &s->p.ip[layer];
+	struct reasm_result res;
+	struct nd_wire w;
+	enum reasm_status rc;
+
+	s->st.fragments++;
+	reasm_expire(s->reasm, ts_us, false, NULL, NULL);
+	rc = reasm_add(s->reasm, &s->p, (unsigned)layer, ts_us, wire_tag(&s->p, ip), &res);
+	stream_sync_stats(s);
+	if (rc != REASM_DONE || res.n_tags == 0)
+		return NULL;
+	pkt_parse(&s->rp, V6_DLT_IPV6, res.data, (uint32_t)res.len, (uint32_t)res.len);
+	wire_from_tag(&w, res.tags[0], res.n_tags);
+	if (!ra_decode(&s->rp, &s->ra, &w))
+		return NULL;
+	s->last = &s->rp;
+	return &s->ra;
+}
+
+const struct nd_ra *nd_stream_frame(struct nd_stream *s, int dlt, const uint8_t *data,
+				    uint32_t caplen, uint32_t wirelen, uint64_t ts_us)
+{
+	const struct nd_ra *ra = NULL;
+	int layer;
+
+	s->st.packets++;
+	pkt_parse(&s->p, dlt, data, caplen, wirelen);
+	layer = reasm_frag_layer(&s->p);
+	if (layer >= 0 && frag_may_hold_ra(&s->p.ip[layer]))
+		ra = stream_fragment(s, layer, ts_us);
+	else if (nd_is_ra(&s->p) && ra_decode(&s->p, &s->ra, NULL)) {
+		ra = &s->ra;
+		s->last = &s->p;
+	}
+	if (!ra)
+		return NULL;
+	s->st.ras++;
+	s->st.fragmented += ra->fragmented;
+	s->st.ext_headers += ra->eh_evasion;
+	return ra;
+}
+
+void nd_stream_finish(struct nd_stream *s)
+{
+	reasm_expire(s->reasm, 0, true, NULL, NULL);
+	stream_sync_stats(s);
+}
+
+void nd_stream_emit_stats(const struct nd_stream_stats *st)
+{
+	/* text only says it when there is something to say */
+	bool any = st->fragmented || st->ext_headers || st->fragments;
+	const char *sep = ", discarded:";
+
+	em_u64(EM_ANY, "fragmented", any ? "; %llu fragmented" : NULL, st->fragmented);
+	em_u64(EM_ANY, "extension_headers", any ? ", %llu behind extension headers" : NULL, st->ext_headers);
+	em_obj_begin(EM_ANY, "fragments", NULL);
+	em_u64(EM_ANY, "received", any ? "; %llu fragments" : NULL, st->fragments);
+	em_u64(EM_ANY, "reassembled", any ? ", %llu datagrams rebuilt" : NULL, st->reassembled);
+	em_obj_begin(EM_ANY, "discarded", NULL);
+	for (unsigned i = REASM_OK + 1; i < REASM_N_REASONS; i++) {
+		if (!st->discarded[i] || i == REASM_INCOMPLETE_CHAIN)
+			continue;	/* an incomplete chain is reported, not dropped */
+		em_text("%s %s ", sep, reasm_reason_name(i));
+		em_u64(EM_ANY, reasm_reason_name(i), "%llu", st->discarded[i]);
+		sep = ",";
+	}
+	em_obj_end(EM_ANY, NULL);
+	em_u64(EM_JSON, "held_bytes_max", NULL, st->held_bytes_max);
+	em_obj_end(EM_ANY, NULL);
+}
+
+/* ---- emitter ----
+ * Each field is one emitter call serving both renderings (text modelled on
+ * rdisc6); labels before a value are text-only decoration, and the few
+ * JSON-only fields say so. */
 
 static void emit_hex(const char *key, const char *fmt, const uint8_t *b, size_t n)
 {
@@ -607,75 +774,64 @@ static void emit_hex(const char *key, const char *fmt, const uint8_t *b, size_t 
 	free(s);
 }
 
-/* Lifetimes: the number in JSON; text shows "infinite" for 0xffffffff. */
+/* Lifetimes: text shows "infinite" for 0xffffffff (RFC 4861 §4.6.2). */
 static void emit_lifetime(const char *key, const char *label, uint32_t v)
 {
-	em_u64(EM_JSON, key, NULL, v);
-	if (v == ND_INFINITY)
-		em_text("%-26s:     infinite (0xffffffff)\n", label);
-	else
-		em_text("%-26s: %12u (0x%08x) seconds\n", label, v, v);
+	em_text("%-26s: ", label);
+	em_u64(EM_ANY, key, v == ND_INFINITY ? "    infinite (0x%08llx)\n" : "%12llu seconds\n", v);
 }
 
-static void emit_prefix_str(const char *key, const char *label, const uint8_t a[16], unsigned len)
+static void emit_prefix(const char *label, const uint8_t a[16], unsigned len)
 {
-	char ab[46], buf[64];
+	char ab[46];
 
-	snprintf(buf, sizeof(buf), "%s/%u", fmt_ip6(a, ab), len);
-	em_str(EM_JSON, key, NULL, fmt_ip6(a, ab));
-	em_u64(EM_JSON, "length", NULL, len);
-	em_text("%-26s: %s\n", label, buf);
+	em_text("%-26s: ", label);
+	em_str(EM_ANY, "prefix", "%s", fmt_ip6(a, ab));
+	em_u64(EM_ANY, "length", "/%llu\n", len);
 }
 
-static const char *yes_no(bool v) { return v ? "Yes" : "No"; }
-
-void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
+static void emit_header(const struct nd_ra *ra, uint64_t ts_us)
 {
 	char ab[46], mb[18];
 
-	em_begin("ra");
 	em_ts(EM_ANY, "Router advertisement at %s", ts_us);
 	em_str(EM_ANY, "router", " from %s", fmt_ip6(ra->router, ab));
-	if (ra->has_mac)
-		em_str(EM_ANY, "mac", " (%s)\n", fmt_mac(ra->mac, mb));
-	else
-		em_null(EM_ANY, "mac", "\n");
+	em_str(EM_ANY, "mac", ra->has_mac ? " (%s)\n" : "\n", ra->has_mac ? fmt_mac(ra->mac, mb) : NULL);
 	em_str(EM_JSON, "destination", NULL, fmt_ip6(ra->dst, ab));
-	if (ra->hop_limit)
-		em_text("%-26s: %12u (      0x%02x)\n", "Hop limit", ra->hop_limit, ra->hop_limit);
-	else
-		em_text("%-26s:    undefined (      0x00)\n", "Hop limit");
-	em_u64(EM_JSON, "hop_limit", NULL, ra->hop_limit);
+	em_u64(EM_ANY, "hop_limit", ra->hop_limit ? "Hop limit                 : %12llu\n"
+						  : "Hop limit                 :    undefined (%llu)\n",
+	       ra->hop_limit);
 	em_obj_begin(EM_ANY, "flags", NULL);
-	em_bool(EM_JSON, "managed", NULL, ra->managed);
-	em_bool(EM_JSON, "other", NULL, ra->other);
-	em_bool(EM_JSON, "home_agent", NULL, ra->home_agent);
-	em_bool(EM_JSON, "proxy", NULL, ra->proxy);
-	em_str(EM_JSON, "preference", NULL, nd_pref_name(ra->preference));
-	em_u64(EM_JSON, "reserved", NULL, ra->reserved);
+	em_bool(EM_ANY, "managed", "Stateful address conf.    : %12s\n", ra->managed);
+	em_bool(EM_ANY, "other", "Stateful other conf.      : %12s\n", ra->other);
+	em_bool(EM_ANY, "home_agent", "Mobile home agent         : %12s\n", ra->home_agent);
+	em_bool(EM_ANY, "proxy", "Neighbor discovery proxy  : %12s\n", ra->proxy);
+	em_str(EM_ANY, "preference", "Router preference         : %12s\n", nd_pref_name(ra->preference));
+	em_u64(EM_ANY, "reserved", ra->reserved ? "Reserved flag bits        : %12llu\n" : NULL, ra->reserved);
 	em_obj_end(EM_ANY, NULL);
-	em_text("%-26s: %12s\n", "Stateful address conf.", yes_no(ra->managed));
-	em_text("%-26s: %12s\n", "Stateful other conf.", yes_no(ra->other));
-	em_text("%-26s: %12s\n", "Mobile home agent", yes_no(ra->home_agent));
-	em_text("%-26s: %12s\n", "Router preference", nd_pref_name(ra->preference));
-	em_text("%-26s: %12s\n", "Neighbor discovery proxy", yes_no(ra->proxy));
-	if (ra->reserved)
-		em_text("%-26s: %12u\n", "Reserved flag bits", ra->reserved);
-	em_u64(EM_JSON, "router_lifetime", NULL, ra->router_lifetime);
-	em_text("%-26s: %12u (0x%08x) seconds\n", "Router lifetime", ra->router_lifetime,
-		ra->router_lifetime);
-	em_u64(EM_JSON, "reachable_time", NULL, ra->reachable_time);
-	if (ra->reachable_time)
-		em_text("%-26s: %12u (0x%08x) milliseconds\n", "Reachable time",
-			ra->reachable_time, ra->reachable_time);
-	else
-		em_text("%-26s:  unspecified (0x00000000)\n", "Reachable time");
-	em_u64(EM_JSON, "retrans_timer", NULL, ra->retrans_timer);
-	if (ra->retrans_timer)
-		em_text("%-26s: %12u (0x%08x) milliseconds\n", "Retransmit time",
-			ra->retrans_timer, ra->retrans_timer);
-	else
-		em_text("%-26s:  unspecified (0x00000000)\n", "Retransmit time");
+	em_u64(EM_ANY, "router_lifetime", "Router lifetime           : %12llu seconds\n", ra->router_lifetime);
+	em_u64(EM_ANY, "reachable_time", ra->reachable_time ? "Reachable time            : %12llu milliseconds\n"
+							    : "Reachable time            :  unspecified (%llu)\n",
+	       ra->reachable_time);
+	em_u64(EM_ANY, "retrans_timer", ra->retrans_timer ? "Retransmit time           : %12llu milliseconds\n"
+							  : "Retransmit time           :  unspecified (%llu)\n",
+	       ra->retrans_timer);
+}
+
+/* How it travelled: extension headers in wire order, fragments. */
+static void emit_wire(const struct nd_ra *ra)
+{
+	em_arr_begin(EM_ANY, "extension_headers", ra->n_ext ? "Extension headers         :" : NULL);
+	for (unsigned i = 0; i < ra->n_ext; i++)
+		em_str(EM_ANY, NULL, " %s", tok_str(tok_ext6, ra->ext[i], "%d"));
+	em_arr_end(EM_ANY, ra->n_ext ? "\n" : NULL);
+	em_bool(EM_ANY, "fragmented", ra->fragmented ? "Fragmented                : %12s" : NULL, ra->fragmented);
+	em_u64(EM_ANY, "fragments", ra->fragmented ? " (%llu fragments)\n" : NULL, ra->n_fragments);
+}
+
+static void emit_simple_options(const struct nd_ra *ra)
+{
+	char mb[18];
 
 	if (ra->has_slla && ra->slla_len == 6)
 		em_str(EM_ANY, "slla", " Source link-layer address: %s\n", fmt_mac(ra->slla, mb));
@@ -687,19 +843,43 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 		em_u64(EM_ANY, "mtu", " MTU                      : %12llu bytes\n", ra->mtu);
 	else
 		em_null(EM_JSON, "mtu", NULL);
+}
 
+/* PREF64, captive portal and nonce: after the lists, as ever. */
+static void emit_late_options(const struct nd_ra *ra)
+{
+	char ab[46];
+
+	if (ra->has_pref64) {
+		em_obj_begin(EM_ANY, "pref64", NULL);
+		em_str(EM_ANY, "prefix", " NAT64 prefix (PREF64)    : %s", fmt_ip6(ra->pref64, ab));
+		em_u64(EM_ANY, "length", "/%llu\n", ra->pref64_len);
+		em_u64(EM_ANY, "lifetime", "  PREF64 lifetime         : %12llu seconds\n", ra->pref64_lifetime);
+		em_obj_end(EM_ANY, NULL);
+	} else {
+		em_null(EM_JSON, "pref64", NULL);
+	}
+	if (ra->has_captive)
+		em_str(EM_ANY, "captive_portal", " Captive portal           : %s\n", ra->captive_portal);
+	else
+		em_null(EM_JSON, "captive_portal", NULL);
+	if (ra->nonce)
+		emit_hex("nonce", " Nonce                    : %s\n", ra->nonce, ra->nonce_len);
+	else
+		em_null(EM_JSON, "nonce", NULL);
+}
+
+static void emit_prefixes_routes(const struct nd_ra *ra)
+{
 	em_arr_begin(EM_ANY, "prefixes", NULL);
 	for (unsigned i = 0; i < ra->n_prefixes; i++) {
 		const struct nd_prefix *pf = &ra->prefixes[i];
 
 		em_obj_begin(EM_ANY, NULL, NULL);
-		emit_prefix_str("prefix", " Prefix", pf->prefix, pf->length);
-		em_bool(EM_JSON, "on_link", NULL, pf->on_link);
-		em_text("%-26s: %12s\n", "  On-link", yes_no(pf->on_link));
-		em_bool(EM_JSON, "autonomous", NULL, pf->autonomous);
-		em_text("%-26s: %12s\n", "  Autonomous address conf.", yes_no(pf->autonomous));
-		em_bool(EM_JSON, "router_address", NULL, pf->router_address);
-		em_text("%-26s: %12s\n", "  Router address", yes_no(pf->router_address));
+		emit_prefix(" Prefix", pf->prefix, pf->length);
+		em_bool(EM_ANY, "on_link", "  On-link                 : %12s\n", pf->on_link);
+		em_bool(EM_ANY, "autonomous", "  Autonomous address conf.: %12s\n", pf->autonomous);
+		em_bool(EM_ANY, "router_address", "  Router address          : %12s\n", pf->router_address);
 		emit_lifetime("valid_lifetime", "  Valid time", pf->valid_lifetime);
 		emit_lifetime("preferred_lifetime", "  Pref. time", pf->preferred_lifetime);
 		em_obj_end(EM_ANY, NULL);
@@ -711,13 +891,17 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 		const struct nd_route *rt = &ra->routes[i];
 
 		em_obj_begin(EM_ANY, NULL, NULL);
-		emit_prefix_str("prefix", " Route", rt->prefix, rt->length);
-		em_str(EM_ANY, "preference", "  Route preference        : %12s\n",
-		       nd_pref_name(rt->preference));
+		emit_prefix(" Route", rt->prefix, rt->length);
+		em_str(EM_ANY, "preference", "  Route preference        : %12s\n", nd_pref_name(rt->preference));
 		emit_lifetime("lifetime", "  Route lifetime", rt->lifetime);
 		em_obj_end(EM_ANY, NULL);
 	}
 	em_arr_end(EM_ANY, NULL);
+}
+
+static void emit_dns(const struct nd_ra *ra)
+{
+	char ab[46];
 
 	em_arr_begin(EM_ANY, "rdnss", NULL);
 	for (unsigned i = 0; i < ra->n_rdnss; i++) {
@@ -748,47 +932,30 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 		em_obj_end(EM_ANY, NULL);
 	}
 	em_arr_end(EM_ANY, NULL);
+}
 
-	if (ra->has_pref64) {
-		char buf[64];
-
-		snprintf(buf, sizeof(buf), "%s/%u", fmt_ip6(ra->pref64, ab), ra->pref64_len);
-		em_obj_begin(EM_ANY, "pref64", NULL);
-		em_str(EM_JSON, "prefix", NULL, ab);
-		em_u64(EM_JSON, "length", NULL, ra->pref64_len);
-		em_u64(EM_JSON, "lifetime", NULL, ra->pref64_lifetime);
-		em_obj_end(EM_ANY, NULL);
-		em_text(" NAT64 prefix (PREF64)    : %s\n", buf);
-		em_text("  PREF64 lifetime         : %12u seconds\n", ra->pref64_lifetime);
-	} else {
-		em_null(EM_JSON, "pref64", NULL);
-	}
-	if (ra->has_captive)
-		em_str(EM_ANY, "captive_portal", " Captive portal           : %s\n", ra->captive_portal);
-	else
-		em_null(EM_JSON, "captive_portal", NULL);
-	if (ra->nonce)
-		emit_hex("nonce", " Nonce                    : %s\n", ra->nonce, ra->nonce_len);
-	else
-		em_null(EM_JSON, "nonce", NULL);
-
+static void emit_unknown(const struct nd_ra *ra)
+{
 	em_arr_begin(EM_ANY, "unknown_options", NULL);
 	for (unsigned i = 0; i < ra->n_unknown; i++) {
 		const struct nd_unknown *u = &ra->unknown[i];
 		const char *name = tok_name(tok_nd_opt, u->type);
 
 		em_obj_begin(EM_ANY, NULL, NULL);
-		em_u64(EM_JSON, "type", NULL, u->type);
+		em_u64(EM_ANY, "type", " Option %-3llu", u->type);
 		if (name)
-			em_str(EM_JSON, "name", NULL, name);
-		em_u64(EM_JSON, "length", NULL, u->length);
-		em_text(" Option %-3u (%s), %u octets: ", u->type, name ? name : "unknown",
-			u->length * 8u);
+			em_str(EM_ANY, "name", " (%s)", name);
+		else
+			em_text(" (unknown)");
+		em_u64(EM_ANY, "length", ", %llu x 8 octets: ", u->length);
 		emit_hex("hex", "%s\n", u->data, u->data ? u->data_len : 0);
 		em_obj_end(EM_ANY, NULL);
 	}
 	em_arr_end(EM_ANY, NULL);
+}
 
+static void emit_verdicts(const struct nd_ra *ra)
+{
 	em_u64(EM_JSON, "options", NULL, ra->n_options);
 	em_bool(EM_JSON, "truncated", NULL, ra->truncated);
 	if (ra->checksum_checked)
@@ -800,6 +967,19 @@ void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
 	em_arr_end(EM_ANY, NULL);
 	if (ra->n_violations_total > ra->n_violations)
 		em_text(" (%u more violations)\n", ra->n_violations_total - ra->n_violations);
+}
+
+void nd_ra_emit(const struct nd_ra *ra, uint64_t ts_us)
+{
+	em_begin("ra");
+	emit_header(ra, ts_us);
+	emit_wire(ra);
+	emit_simple_options(ra);
+	emit_prefixes_routes(ra);
+	emit_dns(ra);
+	emit_late_options(ra);
+	emit_unknown(ra);
+	emit_verdicts(ra);
 	em_text("\n");
 	em_end();
 }

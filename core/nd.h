@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "pkt.h"
+#include "reasm.h"
 
 #define ND_RA_HDR_LEN	16	/* ICMPv6 header + RA fixed part */
 #define ND_RS_HDR_LEN	8
@@ -127,30 +128,75 @@ struct nd_ra {
 	uint16_t n_options;		/* every option seen */
 	uint16_t n_dropped;		/* options decoded but not kept (caps) */
 
+	/* how it travelled (RFC 6980, RFC 7113) */
+	uint8_t ext[PKT_MAX_EXT + 1];	/* extension headers in wire order, Fragment included */
+	uint8_t n_ext;
+	bool fragmented;		/* arrived in fragments (or as an atomic fragment) */
+	uint16_t n_fragments;		/* fragments it was rebuilt from (1 for an atomic one) */
+	bool eh_evasion;		/* headers other than Fragment before ICMPv6 */
+
 	char violations[ND_MAX_VIOL][ND_VIOL_LEN];
 	uint8_t n_violations;
 	uint16_t n_violations_total;	/* may exceed ND_MAX_VIOL */
 };
 
-/* Cheap pre-check on a raw frame before pkt_parse(): false only when the
- * frame cannot hold an RA (not IPv6, or IPv6 whose first next header is
- * neither ICMPv6 type 134 nor an extension header or tunnel).  Lets a
- * capture reader skip the full parse for most traffic, as a BPF filter
- * would, without missing RAs behind VLAN tags or extension headers. */
-bool nd_frame_maybe_ra(int dlt, const uint8_t *data, uint32_t caplen);
+/* The violations SPEC.md §3 names for RA-Guard evasion. */
+#define ND_VIOL_FRAGMENTED	"fragmented RA (RFC 6980)"
+#define ND_VIOL_EH		"extension headers before ICMPv6 (RFC 7113 evasion)"
 
-/* Is this parsed packet an ICMPv6 Router Advertisement (first or only
- * fragment, innermost IPv6 layer)? */
+/* Is this parsed packet an unfragmented ICMPv6 Router Advertisement
+ * (innermost IPv6 layer; an atomic fragment counts as unfragmented)? */
 bool nd_is_ra(const struct pkt *p);
 
 /* Decode the RA in `p` (which must satisfy nd_is_ra) into *out, including
  * every RFC 4861 §6.1.2 violation.  Returns false when p is not an RA. */
 bool nd_ra_decode(const struct pkt *p, struct nd_ra *out);
 
-/* Does this RA announce a default router a host would use: valid (hosts
- * discard invalid RAs, RFC 4861 §6.1.2) with a non-zero router lifetime
- * (§6.3.4)? */
+/* Would a host's kernel discard this RA (RFC 4861 §6.1.2 validity, RFC 6980
+ * fragments)?  Extension headers alone do not make a host discard it. */
+bool nd_ra_host_ignores(const struct nd_ra *ra);
+
+/* Does this RA announce a default router a host would use: not ignored by
+ * hosts (nd_ra_host_ignores) with a non-zero router lifetime (§6.3.4)? */
 bool nd_ra_is_gateway(const struct nd_ra *ra);
+
+/* ---- a stream of captured frames (live or offline): one path ----
+ * Each frame goes through the one parser (core/pkt); fragments that may
+ * hold an RA (IPv6, Next Header ICMPv6 or an extension header) go to the
+ * one reassembler (core/reasm, RFC 5722 overlaps discarded, bounded by
+ * ND_REASM_*), and every RA found, whole or rebuilt, is decoded. */
+#define ND_REASM_DATAGRAMS	1024		/* datagrams in progress */
+#define ND_REASM_PER_SOURCE	256		/* ... per source address */
+#define ND_REASM_BYTES		(4u << 20)	/* octets held */
+#define ND_REASM_TIMEOUT_US	60000000u	/* RFC 8200 §4.5 */
+
+struct nd_stream;
+
+struct nd_stream_stats {
+	uint64_t packets;		/* frames fed */
+	uint64_t ras;			/* RAs decoded */
+	uint64_t fragmented;		/* ... that arrived fragmented */
+	uint64_t ext_headers;		/* ... behind extension headers other than Fragment */
+	uint64_t fragments;		/* IPv6 fragments given to the reassembler */
+	uint64_t reassembled;		/* datagrams it rebuilt */
+	uint64_t discarded[REASM_N_REASONS];	/* fragments dropped, by reason (core/reasm) */
+	size_t held_bytes_max;		/* high-water mark of octets held */
+};
+
+struct nd_stream *nd_stream_new(void);
+void nd_stream_free(struct nd_stream *s);
+/* Feed one captured frame (ts_us: capture time).  Returns the RA it holds
+ * or completes (valid until the next call), or NULL. */
+const struct nd_ra *nd_stream_frame(struct nd_stream *s, int dlt, const uint8_t *data,
+				    uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
+/* The parsed packet behind the last RA returned (the rebuilt datagram for
+ * a fragmented one). */
+const struct pkt *nd_stream_pkt(const struct nd_stream *s);
+/* End of input: datagrams still incomplete are counted as discarded. */
+void nd_stream_finish(struct nd_stream *s);
+const struct nd_stream_stats *nd_stream_stats(const struct nd_stream *s);
+/* The stream's counters as fields of the current record (a summary). */
+void nd_stream_emit_stats(const struct nd_stream_stats *st);
 
 /* The RA's usable gateway MAC: the SLLA option, else the link source.
  * False when there is none. */
@@ -193,6 +239,8 @@ struct nd_listen_stats {
 	uint64_t ras;			/* RAs decoded */
 	uint64_t solicitations;		/* RSs sent */
 	bool timed_out;
+	uint64_t ignored_fragmented;	/* fragmented RAs a host ignores (RFC 6980) */
+	struct nd_stream_stats stream;	/* fragments, reassembly, RA kinds */
 };
 
 /* Open the interface (dies with exit 3 when absent or not permitted: a

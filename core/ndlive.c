@@ -17,11 +17,15 @@
 #include "pio.h"
 #include "util.h"
 
-/* RAs only: ICMPv6 type 134 right after the fixed header, or ICMPv6 behind
- * one Hop-by-Hop header (the decoder then checks the type).  `protochain`
- * would follow any chain but compiles to backward jumps the Linux kernel
- * refuses, and libpcap would then filter every packet in user space. */
-#define ND_RA_FILTER "(icmp6 and ip6[40] == 134) or (ip6[6] == 0 and ip6[40] == 58)"
+/* Every packet that can hold an RA: ICMPv6 type 134 right after the fixed
+ * header, and every IPv6 packet whose chain starts with Hop-by-Hop (0),
+ * Routing (43), Fragment (44) or Destination Options (60) -- RA-Guard
+ * evasion (RFC 7113) hides RAs exactly there; the one parser and the
+ * reassembler decide the rest in user space.  `protochain` would follow any
+ * chain but compiles to backward jumps the Linux kernel refuses, and
+ * libpcap would then filter every packet in user space. */
+#define ND_RA_FILTER "(icmp6 and ip6[40] == 134) or (ip6 and (ip6[6] == 0 or ip6[6] == 43 " \
+		     "or ip6[6] == 44 or ip6[6] == 60))"
 
 /* Our link-local address (first usable one) for the RS source; :: when the
  * interface has none yet, which RFC 4861 §4.1 allows (then without SLLA). */
@@ -34,7 +38,7 @@ static void our_link_local(int ifindex, uint8_t src[16])
 	if (n > (int)V6_ARRAY_LEN(a))
 		n = (int)V6_ARRAY_LEN(a);
 	for (int i = 0; i < n; i++) {
-		if (a[i].addr[0] == 0xfe && (a[i].addr[1] & 0xc0) == 0x80 &&
+		if (pkt_ip6_is_link_local(a[i].addr) &&
 		    !(a[i].flags & 0x40 /* IFA_F_TENTATIVE */)) {
 			memcpy(src, a[i].addr, 16);
 			return;
@@ -55,89 +59,121 @@ static size_t prepare_rs(const char *ifname, uint8_t *frame, size_t cap)
 	return nd_build_rs(frame, cap, mac, src);
 }
 
+/* One listening session: capture, optional solicitation schedule, stream. */
+struct listen {
+	const struct nd_listen_cfg *cfg;
+	struct nd_listen_stats *st;
+	struct pio_in *in;
+	struct pio_tx *tx;
+	struct nd_stream *stream;
+	int dlt;
+	uint8_t rs[128];
+	size_t rs_len;
+	uint64_t deadline, next_rs;
+	unsigned sent;
+	bool soliciting, done;
+};
+
+/* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS, RTR_SOLICITATION_INTERVAL
+ * apart, until an RA arrives.  The initial random delay is for hosts
+ * booting together; one tool asking once skips it.  False: give up. */
+static bool solicit_step(struct listen *l, uint64_t now)
+{
+	if (!l->soliciting || now < l->next_rs)
+		return true;
+	if (l->sent < ND_MAX_RTR_SOLICITATIONS) {
+		int e = pio_tx_send(l->tx, l->rs, l->rs_len);
+
+		if (e < 0)
+			warnmsg("%s: sending the router solicitation: %s", l->cfg->ifname, strerror(-e));
+		else
+			l->st->solicitations++;
+		l->sent++;
+		l->next_rs = now + ND_RTR_SOLICITATION_INTERVAL_MS * 1000ull;
+	} else if (!l->deadline) {
+		l->st->timed_out = true;	/* the last solicitation went unanswered */
+		return false;
+	} else {
+		l->soliciting = false;
+	}
+	return true;
+}
+
+/* Drain what the capture holds; false on a capture error. */
+static bool drain(struct listen *l)
+{
+	struct pio_frame f;
+	int rc;
+
+	while (!l->done && (rc = pio_next(l->in, &f)) == 1) {
+		uint64_t ts = pio_frame_us(&f);
+		const struct nd_ra *ra = nd_stream_frame(l->stream, l->dlt, f.data, f.caplen, f.wirelen, ts);
+
+		l->st->packets++;
+		if (!ra)
+			continue;
+		l->st->ras++;
+		if (ra->fragmented && nd_ra_host_ignores(ra))
+			l->st->ignored_fragmented++;
+		else
+			l->soliciting = false;	/* an answer a host would take */
+		if (l->cfg->on_ra(l->cfg->ctx, nd_stream_pkt(l->stream), ra, ts))
+			l->done = true;
+	}
+	if (!l->done && rc < 0) {
+		errmsg("%s: %s", l->cfg->ifname, pio_error(l->in));
+		return false;
+	}
+	return true;
+}
+
+static void listen_open(struct listen *l)
+{
+	const struct nd_listen_cfg *cfg = l->cfg;
+
+	l->in = pio_open_live(cfg->ifname, ND_RA_FILTER, PIO_IMMEDIATE | PIO_NONBLOCK | PIO_INBOUND);
+	l->dlt = pio_dlt(l->in);
+	l->soliciting = cfg->solicit;
+	if (l->soliciting) {
+		l->rs_len = prepare_rs(cfg->ifname, l->rs, sizeof(l->rs));
+		l->tx = pio_tx_open(cfg->ifname, PIO_TX_PACKET);
+	}
+	l->stream = nd_stream_new();
+	l->next_rs = now_mono_us();
+	if (cfg->timeout_s > 0)
+		l->deadline = l->next_rs + (uint64_t)(cfg->timeout_s * 1e6);
+}
+
 uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *st)
 {
-	struct pio_in *in;
-	struct pio_tx *tx = NULL;
-	struct nd_ra *ra = xmalloc(sizeof(*ra));
-	uint8_t rs[128];
-	size_t rs_len = 0;
-	uint64_t start, deadline = 0, next_rs = 0;
-	unsigned sent = 0;
-	bool done = false, soliciting = cfg->solicit;
-	int dlt;
+	struct listen l = { .cfg = cfg, .st = st };
 
 	memset(st, 0, sizeof(*st));
-	in = pio_open_live(cfg->ifname, ND_RA_FILTER, PIO_IMMEDIATE | PIO_NONBLOCK | PIO_INBOUND);
-	dlt = pio_dlt(in);
-	if (soliciting) {
-		rs_len = prepare_rs(cfg->ifname, rs, sizeof(rs));
-		tx = pio_tx_open(cfg->ifname, PIO_TX_PACKET);
-	}
-	start = now_mono_us();
-	if (cfg->timeout_s > 0)
-		deadline = start + (uint64_t)(cfg->timeout_s * 1e6);
-	next_rs = start;
-
-	while (!done && !(cfg->stop && *cfg->stop)) {
+	listen_open(&l);
+	while (!l.done && !(cfg->stop && *cfg->stop)) {
 		uint64_t now = now_mono_us(), wake = now + 1000000;
-		struct pio_frame f;
-		struct pollfd pfd;
-		int rc;
+		struct pollfd pfd = { .fd = pio_fd(l.in), .events = POLLIN };
 
-		/* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS, RTR_SOLICITATION_INTERVAL
-		 * apart, until an RA arrives.  The initial random delay is for hosts
-		 * booting together; one tool asking once skips it. */
-		if (soliciting && now >= next_rs) {
-			if (sent < ND_MAX_RTR_SOLICITATIONS) {
-				int e = pio_tx_send(tx, rs, rs_len);
-				if (e < 0)
-					warnmsg("%s: sending the router solicitation: %s", cfg->ifname, strerror(-e));
-				else
-					st->solicitations++;
-				sent++;
-				next_rs = now + ND_RTR_SOLICITATION_INTERVAL_MS * 1000ull;
-			} else if (!deadline) {
-				st->timed_out = true;	/* the last solicitation went unanswered */
-				break;
-			} else {
-				soliciting = false;
-			}
-		}
-		if (deadline && now >= deadline) {
+		if (!solicit_step(&l, now))
+			break;
+		if (l.deadline && now >= l.deadline) {
 			st->timed_out = true;
 			break;
 		}
-		if (deadline && deadline < wake)
-			wake = deadline;
-		if (soliciting && next_rs < wake)
-			wake = next_rs;
-
-		pfd.fd = pio_fd(in);
-		pfd.events = POLLIN;
-		rc = poll(&pfd, 1, (int)((wake - now + 999) / 1000));
-		if (rc < 0 && errno != EINTR)
+		if (l.deadline && l.deadline < wake)
+			wake = l.deadline;
+		if (l.soliciting && l.next_rs < wake)
+			wake = l.next_rs;
+		if (poll(&pfd, 1, (int)((wake - now + 999) / 1000)) < 0 && errno != EINTR)
 			die(EXIT_RESOURCE, "poll: %s", strerror(errno));
-		while (!done && (rc = pio_next(in, &f)) == 1) {
-			struct pkt p;
-
-			st->packets++;
-			pkt_parse(&p, dlt, f.data, f.caplen, f.wirelen);
-			if (!nd_ra_decode(&p, ra))
-				continue;
-			st->ras++;
-			soliciting = false;
-			if (cfg->on_ra(cfg->ctx, &p, ra, pio_frame_us(&f)))
-				done = true;
-		}
-		if (rc < 0) {
-			errmsg("%s: %s", cfg->ifname, pio_error(in));
+		if (!drain(&l))
 			break;
-		}
 	}
-	pio_tx_close(tx);
-	pio_close(in);
-	free(ra);
+	nd_stream_finish(l.stream);
+	st->stream = *nd_stream_stats(l.stream);
+	nd_stream_free(l.stream);
+	pio_tx_close(l.tx);
+	pio_close(l.in);
 	return st->ras;
 }
 
@@ -154,9 +190,14 @@ static bool gw_on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uin
 
 	(void)p;
 	(void)ts_us;
+	if (ra->fragmented && nd_ra_host_ignores(ra)) {
+		debugmsg("ignoring a fragmented RA from %s (%u fragments): hosts discard it (RFC 6980)",
+			 fmt_ip6(ra->router, ab), ra->n_fragments);
+		return false;
+	}
 	if (!nd_ra_is_gateway(ra)) {
 		debugmsg("not a usable gateway: RA from %s: %s", fmt_ip6(ra->router, ab),
-			 ra->n_violations_total ? ra->violations[0] : "router lifetime 0");
+			 nd_ra_host_ignores(ra) ? ra->violations[0] : "router lifetime 0");
 		return false;
 	}
 	g->found = nd_ra_gateway_mac(ra, g->mac);
@@ -174,9 +215,15 @@ int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint
 	};
 	struct nd_listen_stats local;
 
-	nd_listen_run(&cfg, st ? st : &local);
-	if (!g.found)
+	if (!st)
+		st = &local;
+	nd_listen_run(&cfg, st);
+	if (!g.found) {
+		if (st->ignored_fragmented)
+			debugmsg("%s: %llu fragmented RA(s) ignored (RFC 6980), no other usable RA", ifname,
+				 (unsigned long long)st->ignored_fragmented);
 		return -1;
+	}
 	memcpy(mac, g.mac, 6);
 	if (router)
 		memcpy(router, g.router, 16);

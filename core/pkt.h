@@ -146,6 +146,12 @@ enum pkt_verdict pkt_ip6_chain(struct pkt *p, struct pkt_ip *ip, struct cur *c, 
 /* Is `nh` an IPv6 extension header (walked as part of the chain)? */
 bool pkt_is_ext6(uint8_t nh);
 
+/* Is `a` an IPv6 link-local unicast address (fe80::/10, RFC 4291 §2.5.6)? */
+static inline bool pkt_ip6_is_link_local(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
 /* Text of a verdict: "ok", "truncated", "invalid", "unsupported". */
 const char *pkt_verdict_name(enum pkt_verdict v);
 

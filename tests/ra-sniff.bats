@@ -3,6 +3,8 @@
 # (tests/fixtures/ra/gen.py) checked field by field in --json, each RFC 4861
 # violation reported, bad files and every golden RA cut at every length.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	: "${V6KIT:?}"
 	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
@@ -179,8 +181,86 @@ violation() {	# $1 fixture, $2 expected violation substring: it is the only one
 }
 
 @test "RAs behind an 802.1Q tag or a Hop-by-Hop header are decoded" {
-	[ "$(ra_json vlan | jq -c '[.mtu,.router_lifetime,.valid]')" = '[1500,600,true]' ]
-	[ "$(ra_json hbh | jq -c '[.mtu,.router_lifetime,.valid]')" = '[1500,600,true]' ]
+	[ "$(ra_json vlan | jq -c '[.mtu,.router_lifetime,.valid,.extension_headers,.fragmented]')" = '[1500,600,true,[],false]' ]
+	[ "$(ra_json hbh | jq -c '[.mtu,.router_lifetime,.valid,.extension_headers,.fragmented,.violations]')" = \
+		'[1500,600,false,["hop-by-hop"],false,["extension headers before ICMPv6 (RFC 7113 evasion)"]]' ]
+}
+
+@test "RA-Guard evasion: RAs behind 8- and 200-octet Destination Options headers" {
+	for f in dst8 dst200; do
+		j=$(ra_json $f)
+		[ "$(jq -c '[.mtu,.router_lifetime,.extension_headers,.fragmented,.valid,.violations]' <<<"$j")" = \
+			'[1500,600,["destination"],false,false,["extension headers before ICMPv6 (RFC 7113 evasion)"]]' ]
+	done
+	run "$V6KIT" ra-sniff -r "$FX/dst200.pcap" --json
+	[ "$(jq -c 'select(.type=="summary")|[.ras,.invalid,.extension_headers,.fragmented]' <<<"$output")" = '[1,1,1,0]' ]
+}
+
+# The rich RA of rich.pcap: every field but the violations, and how it travelled.
+rich_fields='del(.ts,.violations,.valid,.extension_headers,.fragmented,.fragments,.checksum)'
+
+@test "RA-Guard evasion: RAs in 2 and 6 fragments, in order and reversed, decode as the whole RA" {
+	whole=$(ra_json rich | jq -c "$rich_fields")
+	for f in frag2:2 frag6:6 frag6_reverse:6; do
+		n=${f#*:} f=${f%:*}
+		run "$V6KIT" ra-sniff -r "$FX/$f.pcap" --json
+		[ "$status" -eq 0 ]
+		j=$(jq -c 'select(.type=="ra")' <<<"$output")
+		[ "$(jq -c "$rich_fields" <<<"$j")" = "$whole" ] || { echo "$f: $j"; return 1; }
+		[ "$(jq -c '[.extension_headers,.fragmented,.fragments,.valid,.violations]' <<<"$j")" = \
+			"[[\"fragment\"],true,$n,false,[\"fragmented RA (RFC 6980)\"]]" ]
+		[ "$(jq -c 'select(.type=="summary")|[.packets,.ras,.fragmented,.fragments.received,.fragments.reassembled]' <<<"$output")" = "[$n,1,1,$n,1]" ]
+	done
+}
+
+@test "RA-Guard evasion: Hop-by-Hop before the fragments, 200-octet Destination Options after them" {
+	j=$(ra_json frag_hbh)
+	[ "$(jq -c '[.extension_headers,.fragments,.violations]' <<<"$j")" = \
+		'[["hop-by-hop","fragment"],2,["fragmented RA (RFC 6980)","extension headers before ICMPv6 (RFC 7113 evasion)"]]' ]
+	# the ICMPv6 header is in the second fragment: only reassembly finds it
+	j=$(ra_json frag_dst200)
+	[ "$(jq -c '[.extension_headers,.fragments,.mtu,.router_lifetime]' <<<"$j")" = '[["fragment","destination"],2,1480,1800]' ]
+}
+
+@test "RA-Guard evasion: an RA behind Hop-by-Hop, Destination Options and Routing headers" {
+	[ "$(ra_json chain | jq -c '[.mtu,.extension_headers,.fragmented,.violations]')" = \
+		'[1500,["hop-by-hop","destination","routing"],false,["extension headers before ICMPv6 (RFC 7113 evasion)"]]' ]
+}
+
+@test "an atomic fragment (RFC 6946) carrying an RA is a fragmented RA" {
+	[ "$(ra_json atomic | jq -c '[.extension_headers,.fragmented,.fragments,.violations]')" = \
+		'[["fragment"],true,1,["fragmented RA (RFC 6980)"]]' ]
+}
+
+@test "overlapping fragments (RFC 5722) are discarded and counted; the plain RA after them is reported" {
+	run "$V6KIT" ra-sniff -r "$FX/frag_overlap.pcap" --json
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"type":"ra"' <<<"$output")" -eq 1 ]
+	[ "$(jq -c 'select(.type=="ra")|[.fragmented,.mtu,.valid]' <<<"$output")" = '[false,1400,true]' ]
+	[ "$(jq -c 'select(.type=="summary")|[.ras,.fragmented,.fragments.received,.fragments.reassembled,.fragments.discarded]' <<<"$output")" = \
+		'[1,0,3,0,{"overlap":3}]' ]
+	run "$V6KIT" ra-sniff -r "$FX/frag_overlap.pcap"
+	[[ $output == *"3 fragments, 0 datagrams rebuilt, discarded: overlap 3"* ]]
+}
+
+@test "fragmented non-RA traffic is not reassembled; an incomplete RA is counted at the end" {
+	run "$V6KIT" ra-sniff -r "$FX/frag_incomplete.pcap" --json
+	[ "$status" -eq 1 ]
+	[ "$(jq -c 'select(.type=="summary")|[.packets,.ras,.fragments.received,.fragments.discarded]' <<<"$output")" = '[2,0,1,{"timeout":1}]' ]
+}
+
+@test "--gateway ignores a fragmented RA (RFC 6980): exit 1 with the reason, -v says so" {
+	run --separate-stderr "$V6KIT" ra-sniff -r "$FX/frag2.pcap" --gateway
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == "v6kit ra-sniff: no default router: the only RAs in the capture were fragmented (1 ignored"*"RFC 6980)"* ]]
+	run --separate-stderr "$V6KIT" ra-sniff -r "$FX/frag6_reverse.pcap" --gateway -v
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"ignoring a fragmented RA from fe80::1 (6 fragments): hosts discard it (RFC 6980)"* ]]
+	# behind a Hop-by-Hop header a host still takes it: a gateway
+	run "$V6KIT" ra-sniff -r "$FX/hbh.pcap" --gateway
+	[ "$status" -eq 0 ]
+	[ "$output" = 02:00:00:00:00:01 ]
 }
 
 @test "non-RA packets are skipped and counted; summary line" {
@@ -276,6 +356,12 @@ PY
 		# every RA decoded from a cut frame says so
 		bad=$(jq -c 'select(.type=="ra" and (.truncated|not))' <<<"$output")
 		[ -z "$bad" ] || { echo "$n: cut frame not flagged: $bad"; return 1; }
+		# a cut fragment cannot be reassembled: counted, never decoded
+		if [[ $n == frag* ]]; then
+			[ "$(jq 'select(.type=="summary")|.fragments.discarded.truncated' <<<"$output")" -ge 1 ] ||
+				{ echo "$n: cut fragments not counted"; return 1; }
+			continue
+		fi
 		# cuts that keep the ICMPv6 type are still decoded as RAs
 		[[ $n == not_ra* ]] ||
 			[ "$(jq 'select(.type=="summary")|.ras' <<<"$output")" -ge 1 ] || { echo "$n: no RA decoded"; return 1; }

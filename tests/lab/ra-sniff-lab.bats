@@ -2,9 +2,14 @@
 # ra-sniff-lab.bats - ra-sniff against a real radvd in a namespace lab:
 # every advertised value in --json, agreement with rdisc6, --solicit timing,
 # --gateway, a silent link, and a tcpdump capture of the lab decoded offline.
+# Then RA-Guard evasion (RFC 7113, RFC 6980) on the silent link from a
+# third-party RA source (ipv6toolkit's ra6; scapy for reverse order and
+# overlaps): live, offline and tshark agree; --gateway and dnsfrag's
+# --gateway-mac auto ignore fragmented RAs; a flood of fragments stays bounded.
 #
 #   ns r (forwarding, radvd on r0)  r0 <-- veth --> h0  ns h
-#                                   r1 <-- veth --> h1  (silent: no radvd)
+#                                   r1 <-- veth --> h1  (silent: no radvd;
+#                                                        rogue RAs in the evasion tests)
 
 bats_require_minimum_version 1.5.0
 
@@ -228,4 +233,178 @@ ll_addr() {	# $1 ns, $2 if: its link-local address
 	while IFS= read -r ra; do
 		[ "$(jq -c "$strip" <<<"$ra")" = "$want" ] || { echo "offline: $ra"; echo "live: $want"; return 1; }
 	done < <(jq -c 'select(.type=="ra")' <<<"$output")
+}
+
+# ---- RA-Guard evasion (RFC 7113) on the silent link h1 ----
+
+ROGUE=fe80::99
+
+# rogue_ra ARGS...: one RA from ra6 (ipv6toolkit) on r1 toward ff02::1,
+# router lifetime 1800, SLLA, MTU 1480, two prefixes (88 octets of ICMPv6).
+rogue_ra() {
+	lab_exec r ra6 -i r1 -s "$ROGUE" -d ff02::1 -t 1800 -e -M 1480 \
+		-P 2001:db8:9::/64 -P 2001:db8:8::/64 "$@" >/dev/null
+}
+
+# scapy_frags ORDER: the same kind of RA built by scapy, sent on r1 in 6
+# fragments: "reverse" order, or "overlap" (an overlapping set, RFC 5722).
+scapy_frags() {
+	lab_exec r /usr/bin/python3 - "$1" "$(lab_mac r r1)" <<-'PY'
+	import sys
+	from scapy.all import Ether, IPv6, IPv6ExtHdrFragment, Raw, sendp
+	from scapy.layers.inet6 import ICMPv6ND_RA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptMTU, ICMPv6NDOptPrefixInfo
+	mode, mac = sys.argv[1], sys.argv[2]
+	ip = IPv6(src="fe80::98", dst="ff02::1", hlim=255)
+	ra = ip / ICMPv6ND_RA(chlim=64, routerlifetime=900, M=1) / ICMPv6NDOptSrcLLAddr(lladdr=mac) / \
+	    ICMPv6NDOptMTU(mtu=1400) / ICMPv6NDOptPrefixInfo(prefix="2001:db8:7::", prefixlen=64)
+	body = bytes(ra)[40:]			# 64 octets, checksum by scapy
+	def frag(a, b, last, ident):
+	    fh = IPv6ExtHdrFragment(nh=58, offset=a // 8, m=int(not last), id=ident)
+	    return Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src="fe80::98", dst="ff02::1", hlim=255, nh=44) / Raw(bytes(fh) + body[a:b])
+	if mode == "reverse":
+	    edges = [0, 16, 24, 32, 40, 48, 64]
+	    pk = [frag(edges[i], edges[i + 1], i == 5, 0x5151) for i in range(6)][::-1]
+	else:
+	    pk = [frag(0, 40, False, 0x5252), frag(32, 64, True, 0x5252)]
+	sendp(pk, iface="r1", verbose=0)
+	PY
+}
+
+@test "evasion: ra6 plain, HBH, 8/200-octet Destination Options, 2 and 6 fragments; scapy reverse and overlap: live = offline = tshark" {
+	command -v ra6 >/dev/null || skip "ra6 (ipv6toolkit) not installed"
+	command -v tshark >/dev/null || skip "tshark not installed"
+	cap=$LAB_DIR/evasion.pcap
+	lab_capture h h1 "$cap" ip6
+	lab_bg h "$V6KIT" ra-sniff -i h1 --json
+	pid=$LAB_BG_PID out=$LAB_BG_OUT
+	sleep 1
+	rogue_ra			# plain
+	rogue_ra -H 8			# behind Hop-by-Hop
+	rogue_ra -u 8			# behind an 8-octet Destination Options header
+	rogue_ra -u 200			# behind a 200-octet one
+	rogue_ra -y 64			# 2 fragments
+	rogue_ra -y 16			# 6 fragments
+	scapy_frags reverse
+	scapy_frags overlap
+	rogue_ra			# plain again: the overlap hides nothing after it
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid" || true
+	lab_capture_stop "$cap"
+	live=$(jq -c 'select(.type=="ra")|del(.ts)' "$out")
+	echo "$live" | jq -c '[.router,.extension_headers,.fragments,.violations]'
+	[ "$(wc -l <<<"$live")" -eq 8 ]
+	[ "$(jq -c '[.extension_headers,.fragments]' <<<"$live" | tr -d '\n')" = \
+		'[[],0][["hop-by-hop"],0][["destination"],0][["destination"],0][["fragment"],2][["fragment"],6][["fragment"],6][[],0]' ]
+	[ "$(jq -c 'select(.type=="summary")|[.ras,.fragmented,.extension_headers,.fragments.discarded.overlap]' "$out")" = '[8,3,3,2]' ]
+	# every RA decodes to the same options, however it travelled
+	[ "$(jq -c 'select(.router=="fe80::99")|[.router_lifetime,.mtu,.slla,[.prefixes[].prefix]]' <<<"$live" | sort -u | wc -l)" -eq 1 ]
+	# offline: the same records, field for field
+	off=$("$V6KIT" ra-sniff -r "$cap" --json | jq -c 'select(.type=="ra")|del(.ts)')
+	[ "$off" = "$live" ] || { diff <(echo "$live") <(echo "$off"); return 1; }
+	# tshark (its own reassembly) on the same capture; it rebuilds overlapping
+	# sets that RFC 5722 says to discard, so those are left out of its list
+	tshark -r "$cap" -Y 'icmpv6.type == 134 && !ipv6.fragment.overlap' -T fields -E separator='|' \
+		-E occurrence=a -E aggregator=, -e frame.protocols -e ipv6.src -e ipv6.fragment.count \
+		-e icmpv6.nd.ra.cur_hop_limit -e icmpv6.nd.ra.flag.m -e icmpv6.nd.ra.flag.o \
+		-e icmpv6.nd.ra.router_lifetime -e icmpv6.nd.ra.reachable_time -e icmpv6.nd.ra.retrans_timer \
+		-e icmpv6.opt.linkaddr -e icmpv6.opt.mtu -e icmpv6.opt.prefix -e icmpv6.opt.prefix.length \
+		-e icmpv6.checksum.status 2>/dev/null >"$LAB_DIR/tshark.txt"
+	cat "$LAB_DIR/tshark.txt"
+	mine=$(jq -r '[([.extension_headers[] | {"hop-by-hop":"ipv6.hopopts","destination":"ipv6.dstopts","fragment":"ipv6.fraghdr"}[.]] | join(":")),
+		.router, (if .fragmented then .fragments else "" end), .hop_limit,
+		(if .flags.managed then 1 else 0 end), (if .flags.other then 1 else 0 end),
+		.router_lifetime, .reachable_time, .retrans_timer, .slla, .mtu,
+		([.prefixes[].prefix]|join(",")), ([.prefixes[].length|tostring]|join(",")),
+		(if .violations|map(test("checksum"))|any then 0 else 1 end)] | map(tostring) | join("|")' <<<"$live")
+	theirs=$(sed -E 's/^eth:ethertype:ipv6:?([^|]*)(:icmpv6)?\|/\1|/; s/^([^|]*):icmpv6\|/\1|/' "$LAB_DIR/tshark.txt" | sed -E 's/^icmpv6\|/|/')
+	printf 'ra-sniff: %s\n' "$mine"
+	[ "$(wc -l <<<"$theirs")" -eq 8 ]
+	[ "$mine" = "$theirs" ] || { diff <(echo "$mine") <(echo "$theirs"); return 1; }
+}
+
+@test "evasion: --gateway on a link whose only RA is fragmented exits 1 with the reason" {
+	command -v ra6 >/dev/null || skip "ra6 (ipv6toolkit) not installed"
+	lab_bg h "$V6KIT" ra-sniff -i h1 --gateway --timeout 3 -v
+	pid=$LAB_BG_PID
+	sleep 0.7
+	rogue_ra -y 64
+	rogue_ra -y 16
+	st=0
+	wait "$pid" || st=$?
+	cat "$LAB_BG_ERR"
+	[ "$st" -eq 1 ]
+	[ ! -s "$LAB_BG_OUT" ]
+	grep -q "ignoring a fragmented RA from $ROGUE (2 fragments): hosts discard it (RFC 6980)" "$LAB_BG_ERR"
+	grep -q "ignoring a fragmented RA from $ROGUE (6 fragments)" "$LAB_BG_ERR"
+	grep -q "no default router: the only RAs before the time limit were fragmented (2 ignored" "$LAB_BG_ERR"
+	# the same RA behind a Hop-by-Hop header only: a host takes it
+	lab_bg h "$V6KIT" ra-sniff -i h1 --gateway --timeout 3
+	pid=$LAB_BG_PID
+	sleep 0.7
+	rogue_ra -H 8
+	wait "$pid"
+	[ "$(cat "$LAB_BG_OUT")" = "$(lab_mac r r1)" ]
+}
+
+@test "evasion: dnsfrag --gateway-mac auto ignores fragmented RAs and says so with -v" {
+	command -v ra6 >/dev/null || skip "ra6 (ipv6toolkit) not installed"
+	lab_exec h ip -6 addr add 2001:db8:99::2/64 dev h1 nodad 2>/dev/null || true
+	lab_bg r ra6 -i r1 -s "$ROGUE" -d ff02::1 -t 1800 -e -M 1480 -P 2001:db8:9::/64 \
+		-P 2001:db8:8::/64 -y 64 -l -z 1
+	ra6pid=$LAB_BG_PID
+	run --separate-stderr lab_exec h timeout 20 "$V6KIT" dnsfrag -i h1 -l 2001:db8:99::2 -p 5353 \
+		--builtin 1000 --gateway-mac auto -v
+	kill "$ra6pid" 2>/dev/null || true
+	echo "exit $status: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"ignoring a fragmented RA from $ROGUE (2 fragments): hosts discard it (RFC 6980)"* ]]
+	[[ $stderr == *"fragmented RA(s) ignored (RFC 6980)"* ]]
+	[[ $stderr == *"--gateway-mac auto: no router advertisement on h1"* ]]
+}
+
+@test "evasion: a flood of 10,000 fragment pieces with random IDs: memory bounded, overflow counted, valid RAs still reported" {
+	command -v ra6 >/dev/null || skip "ra6 (ipv6toolkit) not installed"
+	lab_bg h "$V6KIT" ra-sniff -i h1 --json
+	pid=$LAB_BG_PID out=$LAB_BG_OUT
+	sleep 1
+	hwm0=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+	rogue_ra
+	# valid RAs every second while the flood runs
+	lab_bg r ra6 -i r1 -s "$ROGUE" -d ff02::1 -t 1800 -e -M 1400 -l -z 1
+	ra6pid=$LAB_BG_PID
+	# first fragments of RAs (M set, never completed) from random link-local
+	# sources with random IDs: every one is held until the reassembler's bounds
+	lab_exec r /usr/bin/python3 - "$(lab_mac r r1)" <<-'PY'
+	import random, sys
+	from scapy.all import Ether, IPv6, IPv6ExtHdrFragment, Raw, conf
+	from scapy.layers.inet6 import ICMPv6ND_RA, ICMPv6NDOptMTU
+	mac = sys.argv[1]
+	body = bytes(IPv6(src="fe80::1", dst="ff02::1") / ICMPv6ND_RA() / ICMPv6NDOptMTU(mtu=1500) / ICMPv6NDOptMTU(mtu=1500))[40:]
+	s = conf.L2socket(iface="r1")
+	for i in range(10000):
+	    src = "fe80::%x:%x" % (random.getrandbits(16), random.getrandbits(16))
+	    fh = IPv6ExtHdrFragment(nh=58, offset=0, m=1, id=random.getrandbits(32))
+	    s.send(Ether(src=mac, dst="33:33:00:00:00:01") / IPv6(src=src, dst="ff02::1", hlim=255, nh=44) / Raw(bytes(fh) + body[:24]))
+	s.close()
+	PY
+	sleep 1.2
+	kill "$ra6pid"
+	hwm1=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+	kill -INT "$pid"
+	wait "$pid" || true
+	echo "VmHWM before ${hwm0} kB, after ${hwm1} kB"
+	jq -c 'select(.type=="summary")' "$out"
+	# the valid RAs sent before and during the flood are all reported, as valid
+	[ "$(jq -c 'select(.type=="ra")|[.router,.valid]' "$out" | sort -u)" = "[\"$ROGUE\",true]" ]
+	[ "$(jq -c 'select(.type=="ra")|.mtu' "$out" | head -1)" = 1480 ]
+	[ "$(jq -c 'select(.type=="ra" and .mtu == 1400)' "$out" | wc -l)" -ge 2 ]
+	s=$(jq -c 'select(.type=="summary")' "$out")
+	rcv=$(jq .fragments.received <<<"$s")
+	[ "$rcv" -ge 9900 ]		# a few may be lost to the capture buffer
+	# every piece is accounted for: dropped at a bound, or held until the end
+	[ "$(jq '.fragments.discarded | (.limit_datagrams // 0) + (.limit_bytes // 0) + (.limit_source // 0) + (.timeout // 0)' <<<"$s")" -eq "$rcv" ]
+	[ "$(jq '.fragments.discarded.limit_datagrams' <<<"$s")" -ge $((rcv - 1024)) ]
+	[ "$(jq '.fragments.held_bytes_max' <<<"$s")" -le $((4 * 1048576)) ]
+	[ $((hwm1 - hwm0)) -lt 16384 ]	# kB: the reassembler's bounds, not the flood's size
 }
