@@ -484,8 +484,7 @@ int relay_6in4_main(int argc, char **argv)
 	if (sock41 >= 0)
 		close(sock41);
 	pio_close(in);
-	if (app.stats.send_errors && rc == EXIT_OK)
-		rc = EXIT_FAIL;
+	rc = daemon_exit_status(app.stats.send_errors, rc != EXIT_OK);
 	free(out);
 	relay_table_free(&app.table);
 	relay_stats_free(&app.stats);

@@ -1105,5 +1105,5 @@ int dnsfrag_main(int argc, char **argv)
 	}
 	emit_both(put_counters_v, "summary", true);
 	cleanup();
-	return EXIT_OK;
+	return daemon_exit_status(D.send_errors, false);
 }

@@ -121,6 +121,7 @@ static struct {
 	struct pio_dump *dump;
 	uint64_t ended, t_start_mono;
 	bool capture_failed;
+	bool dump_failed;		/* -w could not be written */
 	struct hostprep hp;
 } H;
 
@@ -643,6 +644,7 @@ static void run(void)
 
 int httpfrag_main(int argc, char **argv)
 {
+	uint64_t send_failed;
 	struct sigaction sa;
 	char err[128];
 
@@ -695,6 +697,8 @@ int httpfrag_main(int argc, char **argv)
 	txq_drain(H.q_client);
 	txq_drain(H.q_backend);
 	emit_counters("summary");
+	send_failed = tf_counters(H.tf)->dropped[TF_DROP_SEND_FAILED] + txq_failed(H.q_client, NULL) +
+		      (H.q_backend != H.q_client ? txq_failed(H.q_backend, NULL) : 0);
 	if (H.q_backend != H.q_client)
 		txq_close(H.q_backend);
 	txq_close(H.q_client);
@@ -704,9 +708,11 @@ int httpfrag_main(int argc, char **argv)
 		pio_tx_close(H.tx_backend);
 	pio_tx_close(H.tx_client);
 	fragtx_close(H.raw);
-	if (H.dump && pio_dump_close(H.dump) < 0)
+	if (H.dump && pio_dump_close(H.dump) < 0) {
 		warnmsg("-w %s: write failed", H.wfile);
+		H.dump_failed = true;
+	}
 	tf_free(H.tf);
 	hostprep_restore(&H.hp);
-	return H.capture_failed ? EXIT_FAIL : EXIT_OK;
+	return daemon_exit_status(send_failed, H.capture_failed || H.dump_failed);
 }

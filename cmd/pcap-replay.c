@@ -5,6 +5,7 @@
  * core/txfast, capture files core/pio. */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "pio.h"
 #include "pkt.h"
 #include "pktsum.h"
+#include "priv.h"
 #include "rewrite.h"
 #include "txfast.h"
 #include "util.h"
@@ -231,10 +233,7 @@ static void probe_inputs(struct replay *r)
 		in->kind = capfile_probe(in->path);
 		if (strcmp(in->path, "-") && stat(in->path, &st) == 0 && S_ISREG(st.st_mode))
 			in->size = st.st_size;
-		if (!strcmp(in->path, "-"))
-			in->held = h;
-		else
-			pio_close(h);
+		in->held = h;	/* the first pass reads it, after the privilege drop */
 		if (i == 0)
 			r->dlt = in->dlt;
 		else if (in->dlt != r->dlt && r->outpath)
@@ -786,6 +785,10 @@ int pcap_replay_main(int argc, char **argv)
 		r.work2 = xmalloc(PIO_SNAPLEN);
 	}
 	open_outputs(&r);
+	/* Inputs stay open from probe_inputs() for the first pass; later
+	 * --loop passes reopen them by name. */
+	if (r.ifname)
+		priv_drop(NULL, r.loops != 1 && !r.preload ? PRIV_CAP(CAP_DAC_READ_SEARCH) : 0);
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -186,6 +186,7 @@ struct nd_listen_cfg {
 	nd_ra_cb on_ra;
 	void *ctx;
 	volatile sig_atomic_t *stop;	/* optional: a signal handler sets it */
+	bool drop_privileges;		/* priv_drop() to none once the capture is open */
 };
 
 struct nd_listen_stats {

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "netlink.h"
 #include "pio.h"
+#include "priv.h"
 #include "util.h"
 
 /* RAs only: ICMPv6 type 134 right after the fixed header, or ICMPv6 behind
@@ -74,6 +75,8 @@ uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *
 		rs_len = prepare_rs(cfg->ifname, rs, sizeof(rs));
 		tx = pio_tx_open(cfg->ifname, PIO_TX_PACKET);
 	}
+	if (cfg->drop_privileges)
+		priv_drop(NULL, 0);	/* the capture and the RS socket are open */
 	start = now_mono_us();
 	if (cfg->timeout_s > 0)
 		deadline = start + (uint64_t)(cfg->timeout_s * 1e6);

@@ -96,6 +96,14 @@ void debugmsg(const char *fmt, ...)
 	va_end(ap);
 }
 
+int daemon_exit_status(uint64_t send_failed, bool broken)
+{
+	if (send_failed)
+		warnmsg("%llu frame%s could not be sent (see the summary's counters)",
+			(unsigned long long)send_failed, send_failed == 1 ? "" : "s");
+	return send_failed || broken ? EXIT_FAIL : EXIT_OK;
+}
+
 static void *oom(void)
 {
 	die(EXIT_RESOURCE, "out of memory");

@@ -36,6 +36,15 @@ void warnmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 /* Diagnostic on stderr only when verbose. */
 void debugmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 
+/* The one exit rule for the daemons (dnsfrag, httpfrag, 6in4-relay; see
+ * v6kit(1) EXIT STATUS), called once stopped: EXIT_FAIL when any frame the
+ * daemon meant to send was refused by the kernel (after the transmit
+ * policy's retries; `send_failed`, the count its summary shows) or when
+ * `broken` (its capture, listener or output failed while running), with a
+ * diagnostic naming the count; else EXIT_OK.  Packets it chose not to send
+ * (refused, rate limited, not allowed, malformed input) never count. */
+int daemon_exit_status(uint64_t send_failed, bool broken);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
