@@ -9,6 +9,7 @@
 #
 #   a   a0 2001:db8::1/64 192.0.2.1/24 ---- b0 2001:db8::2/64 192.0.2.2/24   b
 
+bats_require_minimum_version 1.5.0
 load ../lib/lab
 
 FX=$BATS_TEST_DIRNAME/../fixtures
@@ -27,9 +28,13 @@ setup() {
 	lab_check
 }
 
-teardown() {
-	[ -z "${PID:-}" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+stop() {	# [SIGNAL]
+	[ -z "${PID:-}" ] || { kill "-${1:-TERM}" "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
 	PID=
+}
+
+teardown() {
+	stop
 }
 
 teardown_file() {
@@ -46,7 +51,7 @@ man_keeps() {	# APPLET [CONDITION-OPTION]
 	[ -n "$para" ] || { echo "man/v6kit-$1.1: no 'Capabilities kept after set-up:' in PRIVILEGES" >&2; return 1; }
 	# "CAP_X (with --opt)" counts only when the case uses --opt; a bare CAP_X always.
 	grep -oE 'CAP_[A-Z_]+( \\?\(with [^)]*\))?' <<<"$para" | while read -r cap cond; do
-		if [ -z "$cond" ] || [[ -n ${2:-} && $cond == *"$2"* ]]; then echo "$cap"; fi
+		if [ -z "$cond" ] || { cond=${cond//\\/}; [[ -n ${2:-} && $cond == *"$2"* ]]; }; then echo "$cap"; fi
 	done
 }
 
@@ -67,10 +72,10 @@ cap_mask() {	# CAP_NAMES... -> hex mask as in /proc/PID/status
 
 field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$PID/status"; }
 
-# start NS ARGS...: v6kit in the background as PID; waits for the drop.
+# start NS CMD...: CMD in the background as PID; waits for the drop.
 start() {
 	local ns=$1; shift
-	lab_bg "$ns" "$V6KIT" "$@"
+	lab_bg "$ns" "$@"
 	PID=$LAB_BG_PID OUT=$LAB_BG_OUT ERR=$LAB_BG_ERR
 	lab_wait 15 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$PID/status" ||
 		{ echo "no drop: $(cat "$ERR")"; return 1; }
@@ -96,7 +101,7 @@ check_drop() {
 }
 
 @test "dnsfrag as root without --user: man page's capabilities only, still answers, reopens --log on SIGHUP" {
-	start a dnsfrag -i a0 -l 2001:db8::1 --builtin 600 --log "$LAB_DIR/df.log"
+	start a "$V6KIT" dnsfrag -i a0 -l 2001:db8::1 --builtin 600 --log "$LAB_DIR/df.log"
 	check_drop dnsfrag
 	[ "$(field Uid | cut -f1)" = 0 ]
 	run lab_exec b dig +time=3 +tries=2 @2001:db8::1 x.lab TXT
@@ -125,25 +130,25 @@ check_drop() {
 }
 
 @test "httpfrag as root without --user (send threads too), with and without --manage-host" {
-	start a httpfrag -i a0 -l 2001:db8::1 --backend 2001:db8::2 --no-host-check
-	lab_wait 10 grep -q ready "$OUT"
+	start a "$V6KIT" httpfrag -i a0 -l 2001:db8::1 --backend 2001:db8::2 --no-host-check --json
+	lab_wait 10 grep -q ready "$OUT" || { cat "$ERR"; return 1; }
 	check_drop httpfrag
-	kill "$PID"; wait "$PID" 2>/dev/null; PID=
-	start a httpfrag -i a0 -l 2001:db8::1 --backend 2001:db8::2 --manage-host
-	lab_wait 10 grep -q ready "$OUT"
+	stop
+	start a "$V6KIT" httpfrag -i a0 -l 2001:db8::1 --backend 2001:db8::2 --manage-host --json
+	lab_wait 10 grep -q ready "$OUT" || { cat "$ERR"; return 1; }
 	check_drop httpfrag --manage-host
 }
 
 @test "6in4-relay as root without --user: man page's capabilities only" {
-	start a 6in4-relay -i a0 -l 192.0.2.1 --dest 2001:db8:99::1,192.0.2.2,02:00:00:00:00:02
+	start a "$V6KIT" 6in4-relay -i a0 -l 192.0.2.1 --dest 2001:db8:99::1,192.0.2.2,02:00:00:00:00:02
 	check_drop 6in4-relay
 }
 
 @test "ra-sniff -i --solicit as root: drops after opening its sockets, still solicits" {
-	start a ra-sniff -i a0 --solicit --timeout 20 --json
+	start a "$V6KIT" ra-sniff -i a0 --solicit --timeout 20 --json
 	check_drop ra-sniff
 	sleep 4.5	# the second solicitation goes out after the drop
-	kill -INT "$PID"; wait "$PID" 2>/dev/null; PID=
+	stop INT
 	jq -e -s '.[-1] | .type == "summary" and .solicitations >= 2' "$OUT" || { cat "$OUT" "$ERR"; return 1; }
 	! grep -q 'sending the router solicitation' "$ERR"
 }
@@ -151,13 +156,13 @@ check_drop() {
 @test "pcap-replay -i as root: nothing kept, a file only root could read still replays; --loop keeps CAP_DAC_READ_SEARCH" {
 	local f="$LAB_DIR/private.pcap"
 	cp "$FX/checksum/mixed.pcap" "$f" && chown 65534:65534 "$f" && chmod 600 "$f"
-	start a pcap-replay -i a0 --pps 5 "$f"
+	start a "$V6KIT" pcap-replay -i a0 --pps 5 "$f"
 	check_drop pcap-replay
-	kill "$PID"; wait "$PID" 2>/dev/null; PID=
+	stop
 	run -0 lab_exec a "$V6KIT" pcap-replay -i a0 --topspeed --json "$f"
 	jq -e -s '.[-1].packets == 50' <<<"$output"
 	run -0 lab_exec a "$V6KIT" pcap-replay -i a0 --topspeed --loop 3 --json "$f"
 	jq -e -s '.[-1].packets == 150' <<<"$output"
-	start a pcap-replay -i a0 --pps 5 --loop 0 "$f"
+	start a "$V6KIT" pcap-replay -i a0 --pps 5 --loop 0 "$f"
 	check_drop pcap-replay --loop
 }
