@@ -246,26 +246,25 @@ static void parse_backend(const char *s)
 	freeaddrinfo(res);
 }
 
-static void parse_frag_id(const char *s)
+static void set_frag_id(const char *s)
 {
-	if (!strcmp(s, "random")) {
-		D.plan.id_policy = FRAG_ID_RANDOM;
-	} else if (!strcmp(s, "sequential")) {
-		D.plan.id_policy = FRAG_ID_SEQUENTIAL;
-		D.plan.idgen = &D.idgen;
-	} else {
-		D.plan.id_policy = FRAG_ID_FIXED;
-		D.plan.fixed_id = (uint32_t)arg_uint("frag-id", s, 0, UINT32_MAX);
-	}
+	struct frag_id_arg id;
+
+	arg_frag_id("frag-id", s, &id);
+	D.plan.id_policy = (enum frag_id_policy)id.policy;
+	D.plan.fixed_id = id.fixed;
+	D.plan.idgen = id.policy == FRAG_ID_SEQUENTIAL ? &D.idgen : NULL;
 }
 
 static void parse_args(int argc, char **argv)
 {
+	static const char shortopts[] = "hjqvi:l:p:c:";
 	int c, o;
 
 	frag_plan_init(&D.plan);
 	D.txcfg.mode = FRAGTX_LINK;
-	while ((c = getopt_long(argc, argv, "hjqvi:l:p:c:", dnsfrag_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, dnsfrag_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_text, stdout);
@@ -321,16 +320,15 @@ static void parse_args(int argc, char **argv)
 			D.plan.order = (enum frag_order)o;
 			break;
 		case OPT_FRAG_ID:
-			parse_frag_id(optarg);
+			set_frag_id(optarg);
 			break;
-		case OPT_TX:
-			if (!strcmp(optarg, "link"))
-				D.txcfg.mode = FRAGTX_LINK;
-			else if (!strcmp(optarg, "raw"))
-				D.txcfg.mode = FRAGTX_RAW;
-			else
-				die_usage("invalid --tx value '%s': expected link or raw", optarg);
+		case OPT_TX: {
+			bool raw;
+
+			arg_tx("tx", optarg, &raw);
+			D.txcfg.mode = raw ? FRAGTX_RAW : FRAGTX_LINK;
 			break;
+		}
 		case OPT_GATEWAY_MAC:
 			if (!strcmp(optarg, "auto")) {
 				D.gateway_auto = true;
@@ -367,7 +365,7 @@ static void parse_args(int argc, char **argv)
 			D.log_path = optarg;
 			break;
 		default:
-			die_usage("unknown option");
+			die_getopt(argv, shortopts);
 		}
 	}
 	if (optind < argc)

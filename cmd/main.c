@@ -55,10 +55,13 @@ int applet_run(const struct applet *a, int argc, char **argv)
 	optind = 1;
 	/* A usage error is found before the applet reaches its em_init(): with
 	 * -j/--json anywhere before "--" it must still come out as a JSON
-	 * error line.  Only the exact words count, so an option value that
-	 * happens to be "-j" is the one case this guesses wrong, harmlessly. */
+	 * error line.  -j may sit in a cluster behind the other SPEC flags
+	 * (-h -q -v), none of which takes a value; an option value that
+	 * happens to look like one is the one case this guesses wrong,
+	 * harmlessly. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json") ||
+		    (argv[i][0] == '-' && argv[i][1] != '-' && argv[i][strspn(argv[i] + 1, "hqv") + 1] == 'j'))
 			json = true;
 	em_init(json, stdout);
 	return a->main(argc, argv);

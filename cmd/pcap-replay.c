@@ -685,6 +685,7 @@ static void add_map(struct v6_rewrite *maps, unsigned *n, const char *opt, const
 
 int pcap_replay_main(int argc, char **argv)
 {
+	static const char shortopts[] = "i:w:r:x:p:M:tl:KL:c:Cjqvh";
 	struct replay r = { .mode = PACE_ORIGINAL, .pace_arg = 1.0, .loops = 1 };
 	bool json = false, no_progress = false, timing_set = false;
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
@@ -694,8 +695,8 @@ int pcap_replay_main(int argc, char **argv)
 	double elapsed;
 	int c;
 
-	opterr = 0;	/* one message form: ours */
-	while ((c = getopt_long(argc, argv, ":i:w:r:x:p:M:tl:KL:c:Cjqvh", pcap_replay_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, pcap_replay_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': r.ifname = optarg; break;
 		case 'w': r.outpath = optarg; break;
@@ -750,11 +751,7 @@ int pcap_replay_main(int argc, char **argv)
 		case 'q': v6_verbosity = -1; break;
 		case 'v': v6_verbosity++; break;
 		case 'h': usage(); break;
-		case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				die_usage("unknown option '-%c'", optopt);
-			die_usage("unknown option '%s'", argv[optind - 1]);
+		default: die_getopt(argv, shortopts);
 		}
 	}
 	for (int i = optind; i < argc; i++)
