@@ -21,10 +21,18 @@ static struct {
 	size_t tlen, tcap;
 } em = { .out = NULL };
 
+/* util's die()/warnmsg() report through here (v6_diag_hook). */
+static void diag(const char *msg)
+{
+	progress_interrupt();
+	em_error_json(msg);
+}
+
 void em_init(bool json, FILE *out)
 {
 	em.json = json;
 	em.out = out ? out : stdout;
+	v6_diag_hook = diag;
 }
 
 bool em_is_json(void) { return em.json; }

@@ -1,7 +1,5 @@
 /* util.c - diagnostics, exit codes and allocation shared by every applet. */
 #include "util.h"
-#include "emit.h"
-#include "progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,16 +11,17 @@
 
 const char *v6_applet = "v6kit";
 int v6_verbosity;
+void (*v6_diag_hook)(const char *msg);
 
 static void vreport(const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	progress_interrupt();
+	if (v6_diag_hook)
+		v6_diag_hook(msg);
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
-	em_error_json(msg);
 }
 
 void die(int code, const char *fmt, ...)
