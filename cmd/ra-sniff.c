@@ -223,7 +223,7 @@ int ra_sniff_main(int argc, char **argv)
 		struct nd_listen_stats st;
 
 		r.gw_found = !nd_gateway_learn_ex(ifname, timeout, solicit, r.gw, r.gw_router,
-						  &st, &stop_flag);
+						  &st, &stop_flag, true);
 		status = EXIT_OK;
 	} else {
 		struct nd_listen_cfg cfg = {

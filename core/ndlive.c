@@ -168,12 +168,13 @@ static bool gw_on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uin
 }
 
 int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6],
-			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop)
+			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop,
+			bool drop_privileges)
 {
 	struct gw_ctx g = { .found = false };
 	struct nd_listen_cfg cfg = {
 		.ifname = ifname, .timeout_s = timeout_s, .solicit = solicit,
-		.on_ra = gw_on_ra, .ctx = &g, .stop = stop,
+		.on_ra = gw_on_ra, .ctx = &g, .stop = stop, .drop_privileges = drop_privileges,
 	};
 	struct nd_listen_stats local;
 
@@ -188,5 +189,5 @@ int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint
 
 int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6])
 {
-	return nd_gateway_learn_ex(ifname, timeout_s, solicit, mac, NULL, NULL, NULL);
+	return nd_gateway_learn_ex(ifname, timeout_s, solicit, mac, NULL, NULL, NULL, false);
 }

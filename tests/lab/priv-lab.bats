@@ -144,13 +144,15 @@ check_drop() {
 	check_drop 6in4-relay
 }
 
-@test "ra-sniff -i --solicit as root: drops after opening its sockets, still solicits" {
+@test "ra-sniff -i --solicit and --gateway as root: drop after opening their sockets, still solicit" {
 	start a "$V6KIT" ra-sniff -i a0 --solicit --timeout 20 --json
 	check_drop ra-sniff
 	sleep 4.5	# the second solicitation goes out after the drop
 	stop INT
 	jq -e -s '.[-1] | .type == "summary" and .solicitations >= 2' "$OUT" || { cat "$OUT" "$ERR"; return 1; }
 	! grep -q 'sending the router solicitation' "$ERR"
+	start a "$V6KIT" ra-sniff -i a0 --gateway --timeout 20
+	check_drop ra-sniff
 }
 
 @test "pcap-replay -i as root: nothing kept, a file only root could read still replays; --loop keeps CAP_DAC_READ_SEARCH" {
