@@ -782,10 +782,13 @@ int pcap_replay_main(int argc, char **argv)
 		r.work2 = xmalloc(PIO_SNAPLEN);
 	}
 	open_outputs(&r);
-	/* Inputs stay open from probe_inputs() for the first pass; later
-	 * --loop passes reopen them by name. */
+	/* CAP_NET_RAW: the transmitter reopens its packet socket when it
+	 * falls back mid-run (AF_XDP or TX ring lost).  Inputs stay open from
+	 * probe_inputs() for the first pass; later --loop passes reopen them
+	 * by name. */
 	if (r.ifname)
-		priv_drop(NULL, r.loops != 1 && !r.preload ? PRIV_CAP(CAP_DAC_READ_SEARCH) : 0);
+		priv_drop(NULL, PRIV_CAP(CAP_NET_RAW) |
+			  (r.loops != 1 && !r.preload ? PRIV_CAP(CAP_DAC_READ_SEARCH) : 0));
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

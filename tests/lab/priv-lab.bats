@@ -155,7 +155,7 @@ check_drop() {
 	check_drop ra-sniff
 }
 
-@test "pcap-replay -i as root: nothing kept, a file only root could read still replays; --loop keeps CAP_DAC_READ_SEARCH" {
+@test "pcap-replay -i as root: CAP_NET_RAW kept, a file only root could read still replays; --loop keeps CAP_DAC_READ_SEARCH" {
 	local f="$LAB_DIR/private.pcap"
 	cp "$FX/checksum/mixed.pcap" "$f" && chown 65534:65534 "$f" && chmod 600 "$f"
 	start a "$V6KIT" pcap-replay -i a0 --pps 5 "$f"
