@@ -239,18 +239,24 @@ const char *dns_rcode_name(unsigned rcode, char buf[16])
 /* Our advertised payload size in OPT: large, since we fragment anyway. */
 #define DNS_OUR_UDP_SIZE 4096
 
-static void put_header(struct wcur *w, const struct dns_msg *q, uint16_t flags,
-		       uint16_t an, uint16_t ar)
+void dns_put_header(struct wcur *w, const struct dns_msg *q, uint16_t flags,
+		    uint16_t an, uint16_t ns, uint16_t ar)
 {
 	wcur_be16(w, q->id);
 	wcur_be16(w, (uint16_t)(DNS_F_QR | (q->flags & (0xf << 11 | DNS_F_RD)) | flags));
 	wcur_be16(w, q->has_question ? 1 : 0);
 	wcur_be16(w, an);
-	wcur_be16(w, 0);
+	wcur_be16(w, ns);
 	wcur_be16(w, ar);
 }
 
-static void put_question(struct wcur *w, const struct dns_msg *q)
+static void put_header(struct wcur *w, const struct dns_msg *q, uint16_t flags,
+		       uint16_t an, uint16_t ar)
+{
+	dns_put_header(w, q, flags, an, 0, ar);
+}
+
+void dns_put_question(struct wcur *w, const struct dns_msg *q)
 {
 	if (!q->has_question)
 		return;
@@ -259,14 +265,41 @@ static void put_question(struct wcur *w, const struct dns_msg *q)
 	wcur_be16(w, q->qclass);
 }
 
-static void put_opt(struct wcur *w, const struct dns_msg *q, unsigned rcode)
+static void put_question(struct wcur *w, const struct dns_msg *q)
+{
+	dns_put_question(w, q);
+}
+
+static void put_opt_rr(struct wcur *w, const struct dns_msg *q, unsigned rcode, uint16_t rdlen)
 {
 	wcur_u8(w, 0);			/* root owner */
 	wcur_be16(w, DNS_T_OPT);
 	wcur_be16(w, DNS_OUR_UDP_SIZE);
 	/* extended rcode, version 0, DO echoed (RFC 3225 §3) */
 	wcur_be32(w, (uint32_t)(rcode >> 4 & 0xff) << 24 | (q->opt_do ? 0x8000u : 0));
-	wcur_be16(w, 0);
+	wcur_be16(w, rdlen);
+}
+
+void dns_put_opt(struct wcur *w, const struct dns_msg *q, unsigned rcode)
+{
+	put_opt_rr(w, q, rcode, 0);
+}
+
+static void put_opt(struct wcur *w, const struct dns_msg *q, unsigned rcode)
+{
+	dns_put_opt(w, q, rcode);
+}
+
+void dns_put_opt_padded(struct wcur *w, const struct dns_msg *q, unsigned rcode, uint16_t pad)
+{
+	if (pad > DNS_MSG_MAX - DNS_OPT_RR_LEN - DNS_PAD_OPT_HDR) {
+		w->overflow = true;
+		return;
+	}
+	put_opt_rr(w, q, rcode, (uint16_t)(DNS_PAD_OPT_HDR + pad));
+	wcur_be16(w, DNS_EDNS_PADDING);
+	wcur_be16(w, pad);
+	wcur_zero(w, pad);		/* RFC 7830 §4: the padding octets SHOULD be 0x00 */
 }
 
 size_t dns_build_error(const struct dns_msg *q, unsigned rcode, uint8_t *out, size_t cap)

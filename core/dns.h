@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cursor.h"
+
 #define DNS_HDR_LEN	12
 #define DNS_NAME_MAX	255	/* wire octets of a name, root label included (RFC 1035 §3.1) */
 #define DNS_LABEL_MAX	63
@@ -24,6 +26,8 @@
 #define DNS_MSG_MAX	65535
 #define DNS_UDP_MAX	65527	/* largest DNS payload of one IPv6 UDP datagram */
 #define DNS_OPT_RR_LEN	11	/* an OPT record without options */
+#define DNS_EDNS_PADDING 12	/* EDNS(0) option code of Padding (RFC 7830) */
+#define DNS_PAD_OPT_HDR	4	/* option code + option length */
 
 /* Header flag bits (RFC 1035 §4.1.1). */
 #define DNS_F_QR	0x8000
@@ -122,5 +126,18 @@ size_t dns_build_txt(const struct dns_msg *q, size_t size, uint8_t *out, size_t 
 
 /* Smallest answer dns_build_txt() can produce for q. */
 size_t dns_txt_min_size(const struct dns_msg *q);
+
+/* Pieces for answers built elsewhere in the core (core/probe): the header
+ * of a response to q (ID, opcode and RD copied, QR and `flags` set; QDCOUNT
+ * 1 when q has a question), the question echoed as received, and an OPT
+ * record (UDP size 4096, version 0, DO echoed, extended rcode from `rcode`),
+ * bare (dns_put_opt) or holding one Padding option (RFC 7830) of `pad` zero octets: the record
+ * then takes DNS_OPT_RR_LEN + DNS_PAD_OPT_HDR + pad octets.  Errors are the
+ * writer's sticky overflow. */
+void dns_put_header(struct wcur *w, const struct dns_msg *q, uint16_t flags,
+		    uint16_t an, uint16_t ns, uint16_t ar);
+void dns_put_question(struct wcur *w, const struct dns_msg *q);
+void dns_put_opt(struct wcur *w, const struct dns_msg *q, unsigned rcode);
+void dns_put_opt_padded(struct wcur *w, const struct dns_msg *q, unsigned rcode, uint16_t pad);
 
 #endif
