@@ -100,51 +100,59 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
-/* A thread started before the drop would keep root's capabilities. */
-static void test_threads_refused(void)
+/* Exit status of fn run in a forked child (stderr silenced); -1 if killed. */
+static int child_status(int (*fn)(void))
 {
 	int st = 0;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		pthread_t t;
 		freopen("/dev/null", "w", stderr);
-		pthread_create(&t, NULL, idle_thread, NULL);
-		priv_drop(NULL, 0);
-		_exit(0);
+		_exit(fn());
 	}
 	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int drop_with_a_thread(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, idle_thread, NULL);
+	priv_drop(NULL, 0);
+	return 0;
+}
+
+/* A thread started before the drop would keep root's capabilities. */
+static void test_threads_refused(void)
+{
+	CHECK_EQ(child_status(drop_with_a_thread), 3);
+}
+
+static int keep_after_dropping_all(void)
+{
+	priv_drop(NULL, 0);
+	priv_drop(NULL, PRIV_CAP(12));
+	return priv_effective_caps() == 0 ? 0 : 1;
 }
 
 /* Keeping a capability the process does not hold keeps nothing. */
 static void test_keep_only_held(void)
 {
-	int st = 0;
-	pid_t pid = fork();
+	CHECK_EQ(child_status(keep_after_dropping_all), 0);
+}
 
-	if (pid == 0) {
-		priv_drop(NULL, 0);
-		priv_drop(NULL, PRIV_CAP(12));
-		_exit(priv_effective_caps() == 0 ? 0 : 1);
-	}
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+static int lookup_unknown_user(void)
+{
+	struct priv_user u;
+
+	priv_lookup("no-such-user-v6kit", &u);
+	return 0;
 }
 
 static void test_unknown_user_exits_2(void)
 {
-	int st = 0;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct priv_user u;
-		freopen("/dev/null", "w", stderr);
-		priv_lookup("no-such-user-v6kit", &u);
-		_exit(0);
-	}
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	CHECK_EQ(child_status(lookup_unknown_user), 2);
 }
 
 int main(void)
