@@ -98,7 +98,7 @@ void debugmsg(const char *fmt, ...)
 int daemon_exit_status(uint64_t send_failed, bool broken)
 {
 	if (send_failed)
-		warnmsg("%llu frame%s could not be sent (see the summary's counters)",
+		warnmsg("%llu send%s failed (see the summary's counters)",
 			(unsigned long long)send_failed, send_failed == 1 ? "" : "s");
 	return send_failed || broken ? EXIT_FAIL : EXIT_OK;
 }

@@ -168,3 +168,42 @@ check_drop() {
 	start a "$V6KIT" pcap-replay -i a0 --pps 5 --loop 0 "$f"
 	check_drop pcap-replay --loop
 }
+
+# The daemons' exit rule (v6kit(1) EXIT STATUS): 0 once stopped when every
+# frame went out, 1 (with a message giving the count) when any could not be
+# sent.  A netfilter drop in the output hook makes the raw socket's send fail
+# (EPERM), as a real send error would.
+@test "daemon exit rule: dnsfrag exits 0 after clean sends, 1 after a send error, counted in send_errors" {
+	lab_bg a "$V6KIT" dnsfrag --tx raw -l 2001:db8::1 --builtin 600 --json
+	PID=$LAB_BG_PID OUT=$LAB_BG_OUT ERR=$LAB_BG_ERR
+	lab_wait 10 lab_exec b dig +time=1 +tries=1 @2001:db8::1 ok.lab TXT >/dev/null
+	kill -TERM "$PID"
+	st=0
+	wait "$PID" || st=$?
+	PID=
+	[ "$st" -eq 0 ] || { cat "$ERR"; return 1; }
+	jq -e -s 'map(select(.type == "summary")) | .[-1] | .send_errors == 0 and .answered >= 1' "$OUT"
+	! grep -q "failed" "$ERR"
+
+	lab_exec a nft -f - <<'NFT'
+table inet v6kitlab {
+	chain out {
+		type filter hook output priority 0;
+		exthdr frag exists drop
+	}
+}
+NFT
+	lab_bg a "$V6KIT" dnsfrag --tx raw -l 2001:db8::1 --builtin 600 --json
+	PID=$LAB_BG_PID OUT=$LAB_BG_OUT ERR=$LAB_BG_ERR
+	sleep 1
+	run lab_exec b dig +time=1 +tries=2 @2001:db8::1 lost.lab TXT
+	kill -TERM "$PID"
+	st=0
+	wait "$PID" || st=$?
+	PID=
+	lab_exec a nft delete table inet v6kitlab
+	[ "$st" -eq 1 ] || { echo "exit $st"; cat "$ERR"; return 1; }
+	jq -e -s 'map(select(.type == "summary")) | .[-1].send_errors >= 1' "$OUT"
+	jq -e -s 'any(.type == "error" and (.message | test("^[0-9]+ sends? failed")))' "$OUT"
+	grep -q "^v6kit dnsfrag: [0-9]* sends\? failed" "$ERR"
+}
