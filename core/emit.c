@@ -21,11 +21,14 @@ static struct {
 	size_t tlen, tcap;
 } em = { .out = NULL };
 
-/* util's die()/warnmsg() report through here (v6_diag_hook). */
-static void diag(const char *msg)
+/* util's die()/warnmsg() report through here (v6_diag_hook): the bar
+ * off the screen before the stderr line, the JSON error line after it. */
+static void diag(const char *msg, bool written)
 {
-	progress_interrupt();
-	em_error_json(msg);
+	if (written)
+		em_error_json(msg);
+	else
+		progress_interrupt();
 }
 
 void em_init(bool json, FILE *out)

@@ -11,7 +11,7 @@
 
 const char *v6_applet = "v6kit";
 int v6_verbosity;
-void (*v6_diag_hook)(const char *msg);
+void (*v6_diag_hook)(const char *msg, bool written);
 
 static void vreport(const char *fmt, va_list ap)
 {
@@ -19,9 +19,11 @@ static void vreport(const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (v6_diag_hook)
-		v6_diag_hook(msg);
+		v6_diag_hook(msg, false);
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
+	if (v6_diag_hook)
+		v6_diag_hook(msg, true);
 }
 
 void die(int code, const char *fmt, ...)

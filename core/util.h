@@ -22,11 +22,12 @@ enum {
 extern const char *v6_applet;	/* name of the running applet, "v6kit" before dispatch */
 extern int v6_verbosity;	/* -1 quiet, 0 normal, 1+ verbose */
 
-/* Called with every diagnostic of die()/warnmsg() before its stderr line:
- * the emitter (core/emit, em_init) installs one that takes the progress bar
- * off the screen and writes the JSON error line, so util depends on no
- * layer above it.  NULL: stderr only. */
-extern void (*v6_diag_hook)(const char *msg);
+/* Called twice with every diagnostic of die()/warnmsg(): before its stderr
+ * line (`written` false) and after it (true).  The emitter (core/emit,
+ * em_init) installs one that takes the progress bar off the screen first
+ * and writes the JSON error line after, so util depends on no layer above
+ * it.  NULL: stderr only. */
+extern void (*v6_diag_hook)(const char *msg, bool written);
 
 /* Set-up errors only: print "v6kit APPLET: msg" on stderr (and an error
  * object when the emitter is in JSON mode), then exit with `code`. */
