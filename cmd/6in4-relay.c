@@ -695,8 +695,8 @@ static int finish(struct relay_app *app, int rc)
 	if (app->sock41 >= 0)
 		close(app->sock41);
 	pio_close(app->in);
-	if (app->stats.send_errors && rc == EXIT_OK)
-		rc = EXIT_FAIL;
+	if (rc == EXIT_OK || rc == EXIT_FAIL)	/* 3 (an unwritable output) stands */
+		rc = daemon_exit_status(app->stats.send_errors, rc != EXIT_OK);
 	free(app->out);
 	relay_table_free(&app->table);
 	relay_stats_free(&app->stats);

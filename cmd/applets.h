@@ -22,8 +22,6 @@
 V6_APPLETS(X_PROTO)
 #undef X_PROTO
 
-int shell_main(int argc, char **argv);
-
 /* SPEC §2 options every applet takes, first in each NAME_longopts table. */
 #define V6_STD_LONGOPTS \
 	{ "help", no_argument, NULL, 'h' }, \

@@ -252,130 +252,139 @@ static void parse_backend(const char *s)
 	freeaddrinfo(res);
 }
 
-static void parse_frag_id(const char *s)
+static void set_frag_id(const char *s)
 {
-	if (!strcmp(s, "random")) {
-		D.plan.id_policy = FRAG_ID_RANDOM;
-	} else if (!strcmp(s, "sequential")) {
-		D.plan.id_policy = FRAG_ID_SEQUENTIAL;
-		D.plan.idgen = &D.idgen;
-	} else {
-		D.plan.id_policy = FRAG_ID_FIXED;
-		D.plan.fixed_id = (uint32_t)arg_uint("frag-id", s, 0, UINT32_MAX);
-	}
+	struct frag_id_arg id;
+
+	arg_frag_id("frag-id", s, &id);
+	D.plan.id_policy = (enum frag_id_policy)id.policy;
+	D.plan.fixed_id = id.fixed;
+	D.plan.idgen = id.policy == FRAG_ID_SEQUENTIAL ? &D.idgen : NULL;
 }
 
-static void parse_args(int argc, char **argv)
+/* The options that shape the fragments and how they leave. */
+static bool set_frag_option(int c, const char *arg)
 {
-	int c, o;
+	int o;
 
-	frag_plan_init(&D.plan);
-	D.txcfg.mode = FRAGTX_LINK;
-	while ((c = getopt_long(argc, argv, "hjqvi:l:p:c:", dnsfrag_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(EXIT_OK);
-		case 'j':
-			D.json = true;
-			em_init(true, stdout);
-			break;
-		case 'q':
-			v6_verbosity = -1;
-			break;
-		case 'v':
-			v6_verbosity++;
-			break;
-		case 'i':
-			D.ifname = optarg;
-			break;
-		case 'l':
-			D.listen_s = optarg;
-			arg_ip6("listen", optarg, D.listen_addr);
-			break;
-		case 'p':
-			D.port = (uint16_t)arg_uint("port", optarg, 1, 65535);
-			break;
-		case 'c':
-			D.count = arg_uint("count", optarg, 1, UINT64_MAX);
-			break;
-		case OPT_TIMEOUT:
-			D.run_timeout = arg_double("timeout", optarg, 0.001, 1e9);
-			break;
-		case OPT_BACKEND:
-			D.backend_s = optarg;
-			break;
-		case OPT_BUILTIN:
-			D.builtin = (size_t)arg_uint("builtin", optarg, 256, 65000);
-			break;
-		case OPT_FRAG_SIZE:
-			/* 112: 1024 fragments (the fragmenter's limit) still carry
-			 * the largest UDP response, 64 octets at a time. */
-			D.frag_size = (uint32_t)arg_uint("frag-size", optarg, 112, 65535);
-			break;
-		case OPT_FIRST_FRAG:
-			D.first_frag = (int)arg_uint("first-frag", optarg, 0, 65000);
-			if (D.first_frag % 8)
-				die_usage("invalid --first-frag value '%s': not a multiple of 8 "
-					  "(the UDP header and the data before the second fragment "
-					  "are whole 8-octet units)", optarg);
-			break;
-		case OPT_ORDER:
-			o = frag_order_parse(optarg);
-			if (o < 0)
-				die_usage("invalid --order value '%s': expected in, reverse or random", optarg);
-			D.plan.order = (enum frag_order)o;
-			break;
-		case OPT_FRAG_ID:
-			parse_frag_id(optarg);
-			break;
-		case OPT_TX:
-			if (!strcmp(optarg, "link"))
-				D.txcfg.mode = FRAGTX_LINK;
-			else if (!strcmp(optarg, "raw"))
-				D.txcfg.mode = FRAGTX_RAW;
-			else
-				die_usage("invalid --tx value '%s': expected link or raw", optarg);
-			break;
-		case OPT_GATEWAY_MAC:
-			if (!strcmp(optarg, "auto")) {
-				D.gateway_auto = true;
-			} else {
-				arg_mac("gateway-mac", optarg, D.txcfg.gw_mac);
-				D.gateway_auto = false;
-			}
-			D.txcfg.fixed_mac = true;
-			break;
-		case OPT_ALLOW:
-			if (D.n_allow == MAX_ALLOW)
-				die_usage("too many --allow prefixes (at most %d)", MAX_ALLOW);
-			arg_prefix("allow", optarg, &D.allow[D.n_allow]);
-			if (D.allow[D.n_allow].addr.family != 6)
-				die_usage("invalid --allow value '%s': an IPv6 prefix is needed", optarg);
-			D.n_allow++;
-			break;
-		case OPT_RATE_LIMIT:
-			D.rate_qps = arg_double("rate-limit", optarg, 0.001, 1e7);
-			break;
-		case OPT_BACKEND_TIMEOUT:
-			D.backend_timeout_ms = (unsigned)arg_uint("backend-timeout", optarg, 1, 600000);
-			break;
-		case OPT_DROP_ON_TIMEOUT:
-			D.drop_on_timeout = true;
-			break;
-		case OPT_MAX_INFLIGHT:
-			D.max_inflight = (unsigned)arg_uint("max-inflight", optarg, 1, 1000000);
-			break;
-		case OPT_USER:
-			priv_lookup(optarg, &D.user);
-			break;
-		case OPT_LOG:
-			D.log_path = optarg;
-			break;
-		default:
-			die_usage("unknown option");
-		}
+	switch (c) {
+	case OPT_FRAG_SIZE:
+		/* 112: 1024 fragments (the fragmenter's limit) still carry
+		 * the largest UDP response, 64 octets at a time. */
+		D.frag_size = (uint32_t)arg_uint("frag-size", arg, 112, 65535);
+		break;
+	case OPT_FIRST_FRAG:
+		D.first_frag = (int)arg_uint("first-frag", arg, 0, 65000);
+		if (D.first_frag % 8)
+			die_usage("invalid --first-frag value '%s': not a multiple of 8 "
+				  "(the UDP header and the data before the second fragment "
+				  "are whole 8-octet units)", arg);
+		break;
+	case OPT_ORDER:
+		o = frag_order_parse(arg);
+		if (o < 0)
+			die_usage("invalid --order value '%s': expected in, reverse or random", arg);
+		D.plan.order = (enum frag_order)o;
+		break;
+	case OPT_FRAG_ID:
+		set_frag_id(arg);
+		break;
+	case OPT_TX: {
+		bool raw;
+
+		arg_tx("tx", arg, &raw);
+		D.txcfg.mode = raw ? FRAGTX_RAW : FRAGTX_LINK;
+		break;
 	}
+	case OPT_GATEWAY_MAC:
+		if (!strcmp(arg, "auto")) {
+			D.gateway_auto = true;
+		} else {
+			arg_mac("gateway-mac", arg, D.txcfg.gw_mac);
+			D.gateway_auto = false;
+		}
+		D.txcfg.fixed_mac = true;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* Every other option; false for one getopt did not know. */
+static bool set_option(int c, const char *arg)
+{
+	switch (c) {
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(EXIT_OK);
+	case 'j':
+		D.json = true;
+		em_init(true, stdout);
+		break;
+	case 'q':
+		v6_verbosity = -1;
+		break;
+	case 'v':
+		v6_verbosity++;
+		break;
+	case 'i':
+		D.ifname = arg;
+		break;
+	case 'l':
+		D.listen_s = arg;
+		arg_ip6("listen", arg, D.listen_addr);
+		break;
+	case 'p':
+		D.port = (uint16_t)arg_uint("port", arg, 1, 65535);
+		break;
+	case 'c':
+		D.count = arg_uint("count", arg, 1, UINT64_MAX);
+		break;
+	case OPT_TIMEOUT:
+		D.run_timeout = arg_double("timeout", arg, 0.001, 1e9);
+		break;
+	case OPT_BACKEND:
+		D.backend_s = arg;
+		break;
+	case OPT_BUILTIN:
+		D.builtin = (size_t)arg_uint("builtin", arg, 256, 65000);
+		break;
+	case OPT_ALLOW:
+		if (D.n_allow == MAX_ALLOW)
+			die_usage("too many --allow prefixes (at most %d)", MAX_ALLOW);
+		arg_prefix("allow", arg, &D.allow[D.n_allow]);
+		if (D.allow[D.n_allow].addr.family != 6)
+			die_usage("invalid --allow value '%s': an IPv6 prefix is needed", arg);
+		D.n_allow++;
+		break;
+	case OPT_RATE_LIMIT:
+		D.rate_qps = arg_double("rate-limit", arg, 0.001, 1e7);
+		break;
+	case OPT_BACKEND_TIMEOUT:
+		D.backend_timeout_ms = (unsigned)arg_uint("backend-timeout", arg, 1, 600000);
+		break;
+	case OPT_DROP_ON_TIMEOUT:
+		D.drop_on_timeout = true;
+		break;
+	case OPT_MAX_INFLIGHT:
+		D.max_inflight = (unsigned)arg_uint("max-inflight", arg, 1, 1000000);
+		break;
+	case OPT_USER:
+		priv_lookup(arg, &D.user);
+		break;
+	case OPT_LOG:
+		D.log_path = arg;
+		break;
+	default:
+		return set_frag_option(c, arg);
+	}
+	return true;
+}
+
+/* Options that only make sense together. */
+static void check_args(int argc, char **argv)
+{
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!D.backend_s == !D.builtin)
@@ -388,11 +397,15 @@ static void parse_args(int argc, char **argv)
 		die_usage("--gateway-mac applies to --tx link only");
 	if (D.drop_on_timeout && D.builtin)
 		die_usage("--drop-on-timeout needs --backend");
+}
 
-	/* The fragment pattern: at least two fragments, the first holding the
-	 * UDP header and first_frag octets of DNS (the seed's small first
-	 * fragment), none larger than frag_size. */
+/* The fragment pattern: at least two fragments, the first holding the
+ * UDP header and first_frag octets of DNS (the seed's small first
+ * fragment), none larger than frag_size. */
+static void plan_fragments(void)
+{
 	uint32_t room = (D.frag_size - 40 - FRAG_HDR_LEN) & ~7u;
+
 	if (D.first_frag < 0) {
 		D.first_frag = 128;
 		if ((uint32_t)D.first_frag + 8 > room)
@@ -404,6 +417,21 @@ static void parse_args(int argc, char **argv)
 	}
 	D.plan.max_size = D.frag_size;
 	D.plan.min_frags = 2;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const char shortopts[] = "hjqvi:l:p:c:";
+	int c;
+
+	frag_plan_init(&D.plan);
+	D.txcfg.mode = FRAGTX_LINK;
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, dnsfrag_longopts, NULL)) != -1)
+		if (!set_option(c, optarg))
+			die_getopt(argv, shortopts);
+	check_args(argc, argv);
+	plan_fragments();
 	if (D.backend_s)
 		parse_backend(D.backend_s);
 }
@@ -1146,5 +1174,5 @@ int dnsfrag_main(int argc, char **argv)
 	fragtx_finish(D.tx);
 	put_counters("summary");
 	cleanup();
-	return EXIT_OK;
+	return daemon_exit_status(D.send_errors, false);
 }

@@ -319,24 +319,18 @@ static void parse_nat_ports(const char *s)
 	H.cfg.nat.port_hi = (uint16_t)hi;
 }
 
-static void parse_frag_id(const char *s)
+static void set_frag_id(const char *s)
 {
-	char err[ARG_ERRLEN];
-	uint64_t v;
+	struct frag_id_arg id;
 
-	if (!strcmp(s, "random"))
-		H.cfg.frag_id_policy = FRAG_ID_RANDOM;
-	else if (!strcmp(s, "sequential"))
-		H.cfg.frag_id_policy = FRAG_ID_SEQUENTIAL;
-	else if (parse_uint(s, 0, UINT32_MAX, &v, err)) {
-		H.cfg.frag_id_policy = FRAG_ID_FIXED;
-		H.cfg.frag_fixed_id = (uint32_t)v;
-	} else
-		die_usage("invalid --frag-id value '%s': random, sequential or a number", s);
+	arg_frag_id("frag-id", s, &id);
+	H.cfg.frag_id_policy = id.policy;
+	H.cfg.frag_fixed_id = id.fixed;
 }
 
 static void parse_args(int argc, char **argv)
 {
+	static const char shortopts[] = "hjqvi:l:w:c:";
 	bool have_ports = false, have_mss = false;
 	uint64_t tail = 256;
 	int c;
@@ -347,8 +341,8 @@ static void parse_args(int argc, char **argv)
 	H.cfg.nat.idle_us = 300 * 1000000ull;
 	H.cfg.nat.port_lo = 20000;
 	H.cfg.nat.port_hi = 29999;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hjqvi:l:w:c:", httpfrag_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, httpfrag_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
 		case 'j': H.json = true; em_init(true, stdout); break;
@@ -365,15 +359,8 @@ static void parse_args(int argc, char **argv)
 		case OPT_PORTS: arg_ports("ports", optarg, H.ports); have_ports = true; break;
 		case OPT_MSS: H.cfg.mss = (uint32_t)arg_uint("mss", optarg, 64, 65000); have_mss = true; break;
 		case OPT_TAIL: tail = arg_uint("tail", optarg, 8, 64992); break;
-		case OPT_FRAG_ID: parse_frag_id(optarg); break;
-		case OPT_TX:
-			if (!strcmp(optarg, "raw"))
-				H.tx_raw = true;
-			else if (!strcmp(optarg, "link"))
-				H.tx_raw = false;
-			else
-				die_usage("invalid --tx value '%s': link or raw", optarg);
-			break;
+		case OPT_FRAG_ID: set_frag_id(optarg); break;
+		case OPT_TX: arg_tx("tx", optarg, &H.tx_raw); break;
 		case OPT_MAX_BINDINGS: H.cfg.nat.max_bindings = (uint32_t)arg_uint("max-bindings", optarg, 1, 1000000); break;
 		case OPT_BINDING_TIMEOUT:
 			H.cfg.nat.idle_us = (uint64_t)(arg_double("binding-timeout", optarg, 0.1, 86400 * 7) * 1e6);
@@ -384,7 +371,7 @@ static void parse_args(int argc, char **argv)
 		case OPT_NO_HOST_CHECK: H.no_host_check = true; break;
 		case OPT_USER: priv_lookup(optarg, &H.user); break;
 		case OPT_LOG: H.log_path = optarg; break;
-		default: die_usage("unknown option");
+		default: die_getopt(argv, shortopts);
 		}
 	}
 	(void)have_mss;
@@ -718,6 +705,7 @@ static void run(void)
 
 int httpfrag_main(int argc, char **argv)
 {
+	uint64_t send_failed;
 	struct sigaction sa;
 	char err[128];
 	bool out_failed = false;
@@ -774,6 +762,8 @@ int httpfrag_main(int argc, char **argv)
 	txq_drain(H.q_client);
 	txq_drain(H.q_backend);
 	emit_counters("summary");
+	send_failed = tf_counters(H.tf)->dropped[TF_DROP_SEND_FAILED] + txq_failed(H.q_client, NULL) +
+		      (H.q_backend != H.q_client ? txq_failed(H.q_backend, NULL) : 0);
 	if (H.q_backend != H.q_client)
 		txq_close(H.q_backend);
 	txq_close(H.q_client);
@@ -792,5 +782,5 @@ int httpfrag_main(int argc, char **argv)
 	hostprep_restore(&H.hp);
 	if (out_failed)
 		return EXIT_RESOURCE;	/* an output that cannot be written: SPEC §2, 3 */
-	return H.capture_failed ? EXIT_FAIL : EXIT_OK;
+	return daemon_exit_status(send_failed, H.capture_failed);
 }

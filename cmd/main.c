@@ -1,5 +1,7 @@
 /* main.c - multi-call dispatch: by the basename of argv[0], then by the first
- * argument (BusyBox style); --list, --version, --help, help APPLET. */
+ * argument (BusyBox style); --list, --version, --help, help APPLET.  The
+ * applet table and applet_run() live in applets.c, the shell in shell.c:
+ * main.c calls both, neither calls back. */
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,23 +10,9 @@
 #include "applets.h"
 #include "emit.h"
 #include "priv.h"
+#include "shell.h"
 #include "util.h"
 #include "version.h"	/* generated from debian/changelog */
-
-#define X_ENTRY(id, name, summary) { name, summary, id##_main, id##_longopts },
-const struct applet v6_applets[] = {
-	V6_APPLETS(X_ENTRY)
-	{ NULL, NULL, NULL, NULL }
-};
-#undef X_ENTRY
-
-const struct applet *applet_find(const char *name)
-{
-	for (const struct applet *a = v6_applets; a->name; a++)
-		if (!strcmp(a->name, name))
-			return a;
-	return NULL;
-}
 
 static void usage(FILE *f)
 {
@@ -44,28 +32,6 @@ static void usage(FILE *f)
 	for (const struct applet *a = v6_applets; a->name; a++)
 		fprintf(f, "  %-12s %s\n", a->name, a->summary);
 	fprintf(f, "\nEvery applet takes --help; see also v6kit(1) and v6kit-APPLET(1).\n");
-}
-
-int applet_run(const struct applet *a, int argc, char **argv)
-{
-	static char self[64];
-	bool json = false;
-
-	/* getopt prints its own diagnostics under argv[0]: give them the
-	 * "v6kit APPLET: " prefix every stderr line must carry (SPEC §2). */
-	snprintf(self, sizeof(self), "v6kit %s", a->name);
-	v6_applet = a->name;
-	argv[0] = self;
-	optind = 1;
-	/* A usage error is found before the applet reaches its em_init(): with
-	 * -j/--json anywhere before "--" it must still come out as a JSON
-	 * error line.  Only the exact words count, so an option value that
-	 * happens to be "-j" is the one case this guesses wrong, harmlessly. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json = true;
-	em_init(json, stdout);
-	return a->main(argc, argv);
 }
 
 int main(int argc, char **argv)

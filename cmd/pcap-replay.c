@@ -5,6 +5,7 @@
  * core/txfast, capture files core/pio. */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "pio.h"
 #include "pkt.h"
 #include "pktsum.h"
+#include "priv.h"
 #include "rewrite.h"
 #include "txfast.h"
 #include "util.h"
@@ -241,10 +243,7 @@ static void probe_inputs(struct replay *r)
 		in->kind = capfile_probe(in->path);
 		if (strcmp(in->path, "-") && stat(in->path, &st) == 0 && S_ISREG(st.st_mode))
 			in->size = st.st_size;
-		if (!strcmp(in->path, "-"))
-			in->held = h;
-		else
-			pio_close(h);
+		in->held = h;	/* the first pass reads it, after the privilege drop */
 		if (i == 0)
 			r->dlt = in->dlt;
 		else if (in->dlt != r->dlt && r->outpath)
@@ -760,6 +759,13 @@ static void prepare(struct replay *r, const char **files, unsigned n_files, bool
 		r->fout = xcalloc(1, sizeof(*r->fout));
 	}
 	open_outputs(r);
+	/* CAP_NET_RAW: the transmitter reopens its packet socket when it
+	 * falls back mid-run (AF_XDP or TX ring lost).  Inputs stay open from
+	 * probe_inputs() for the first pass; later --loop passes reopen them
+	 * by name. */
+	if (r->ifname)
+		priv_drop(NULL, PRIV_CAP(CAP_NET_RAW) |
+			  (r->loops != 1 && !r->preload ? PRIV_CAP(CAP_DAC_READ_SEARCH) : 0));
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -855,14 +861,15 @@ static int finish(struct replay *r, bool json)
 
 int pcap_replay_main(int argc, char **argv)
 {
+	static const char shortopts[] = "i:w:r:x:p:M:tl:KL:c:Cjqvh";
 	struct replay r = { .mode = PACE_ORIGINAL, .pace_arg = 1.0, .loops = 1 };
 	bool json = false, no_progress = false, timing_set = false;
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
 	int c;
 
-	opterr = 0;	/* one message form: ours */
-	while ((c = getopt_long(argc, argv, ":i:w:r:x:p:M:tl:KL:c:Cjqvh", pcap_replay_longopts, NULL)) != -1) {
+	opterr = 0;	/* die_getopt() says what is wrong */
+	while ((c = getopt_long(argc, argv, shortopts, pcap_replay_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': r.ifname = optarg; break;
 		case 'w': r.outpath = optarg; break;
@@ -920,11 +927,7 @@ int pcap_replay_main(int argc, char **argv)
 		case 'q': v6_verbosity = -1; break;
 		case 'v': v6_verbosity++; break;
 		case 'h': usage(); break;
-		case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (optopt)
-				die_usage("unknown option '-%c'", optopt);
-			die_usage("unknown option '%s'", argv[optind - 1]);
+		default: die_getopt(argv, shortopts);
 		}
 	}
 	for (int i = optind; i < argc; i++)

@@ -175,6 +175,7 @@ static int run_live(const char *ifname, double timeout, bool solicit, struct run
 	struct nd_listen_cfg cfg = {
 		.ifname = ifname, .timeout_s = timeout, .solicit = solicit,
 		.on_ra = on_ra, .ctx = r, .stop = &stop_flag,
+		.drop_privileges = true,
 	};
 	struct nd_listen_stats st;
 	uint64_t start = now_mono_us();

@@ -21,6 +21,7 @@
 
 #include "applets.h"
 #include "emit.h"
+#include "shell.h"
 #include "util.h"
 
 #define PROMPT "v6kit> "

@@ -1,6 +1,7 @@
 /* args.c - the one parser for option values: numbers, addresses (RFC 4291,
  * RFC 791 dotted quad), prefixes, MACs, port lists, rewrites; RFC 5952 text. */
 #include "args.h"
+#include "frag.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -462,6 +463,34 @@ bool prefix_match(const struct v6_prefix *p, const struct v6_addr *a)
 	return true;
 }
 
+bool parse_frag_id(const char *s, struct frag_id_arg *out, char *err)
+{
+	uint64_t v;
+
+	out->fixed = 0;
+	if (!strcmp(s, "random")) {
+		out->policy = FRAG_ID_RANDOM;
+		return true;
+	}
+	if (!strcmp(s, "sequential")) {
+		out->policy = FRAG_ID_SEQUENTIAL;
+		return true;
+	}
+	if (!parse_uint(s, 0, UINT32_MAX, &v, err))
+		return fail(err, "expected random, sequential or a number 0..4294967295");
+	out->policy = FRAG_ID_FIXED;
+	out->fixed = (uint32_t)v;
+	return true;
+}
+
+bool parse_tx(const char *s, bool *raw, char *err)
+{
+	if (strcmp(s, "link") && strcmp(s, "raw"))
+		return fail(err, "expected link or raw");
+	*raw = !strcmp(s, "raw");
+	return true;
+}
+
 /* The one message form for every bad option value (exit 2). */
 static void V6_NORETURN bad_value(const char *opt, const char *s, const char *why)
 {
@@ -504,3 +533,5 @@ ARG_WRAP(prefix, struct v6_prefix *out)
 ARG_WRAP(mac, uint8_t out[6])
 ARG_WRAP(ports, uint8_t out[8192])
 ARG_WRAP(rewrite, struct v6_rewrite *out)
+ARG_WRAP(frag_id, struct frag_id_arg *out)
+ARG_WRAP(tx, bool *out)

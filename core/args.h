@@ -54,6 +54,16 @@ const char *fmt_addr(const struct v6_addr *a, char buf[46]);
 const char *fmt_mac(const uint8_t m[6], char buf[18]);
 bool prefix_match(const struct v6_prefix *p, const struct v6_addr *a);
 
+/* --frag-id random|sequential|N, the same for every applet: policy is one
+ * of core/frag.h's FRAG_ID_*, fixed the N (0..2^32-1) of FRAG_ID_FIXED. */
+struct frag_id_arg {
+	int policy;
+	uint32_t fixed;
+};
+bool parse_frag_id(const char *s, struct frag_id_arg *out, char *err);
+/* --tx link|raw: *raw true for "raw". */
+bool parse_tx(const char *s, bool *raw, char *err);
+
 uint64_t arg_uint(const char *opt, const char *s, uint64_t min, uint64_t max);
 double arg_double(const char *opt, const char *s, double min, double max);
 void arg_ip6(const char *opt, const char *s, uint8_t out[16]);
@@ -63,5 +73,7 @@ void arg_prefix(const char *opt, const char *s, struct v6_prefix *out);
 void arg_mac(const char *opt, const char *s, uint8_t out[6]);
 void arg_ports(const char *opt, const char *s, uint8_t set[8192]);
 void arg_rewrite(const char *opt, const char *s, struct v6_rewrite *out);
+void arg_frag_id(const char *opt, const char *s, struct frag_id_arg *out);
+void arg_tx(const char *opt, const char *s, bool *raw);
 
 #endif

@@ -117,6 +117,18 @@ void em_log_close(void)
 	emlog.path = NULL;
 }
 
+/* util's die()/warnmsg() report through here (v6_diag_hook): the bar
+ * off the screen before the stderr line, the JSON error line after it. */
+static void diag(const char *msg, enum v6_diag stage)
+{
+	if (stage == V6_DIAG_ERROR)
+		em_error_json(msg);
+	else if (stage == V6_DIAG_WARNING)
+		em_warning_json(msg);
+	else
+		progress_interrupt();
+}
+
 void em_init(bool json, FILE *out)
 {
 	em.json = json;
@@ -125,6 +137,7 @@ void em_init(bool json, FILE *out)
 		em.atexit_set = true;
 		atexit(em_check_stdout);
 	}
+	v6_diag_hook = diag;
 }
 
 bool em_is_json(void) { return em.json; }

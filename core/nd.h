@@ -232,6 +232,7 @@ struct nd_listen_cfg {
 	nd_ra_cb on_ra;
 	void *ctx;
 	volatile sig_atomic_t *stop;	/* optional: a signal handler sets it */
+	bool drop_privileges;		/* priv_drop() to none once the capture is open */
 };
 
 struct nd_listen_stats {
@@ -255,8 +256,10 @@ uint64_t nd_listen_run(const struct nd_listen_cfg *cfg, struct nd_listen_stats *
  * or forever without solicit). */
 int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6]);
 /* Same, also giving the router's address (NULL: not wanted) and the
- * listening statistics (NULL: not wanted); stops early when *stop is set. */
+ * listening statistics (NULL: not wanted); stops early when *stop is set;
+ * drop_privileges as in nd_listen_cfg. */
 int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6],
-			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop);
+			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop,
+			bool drop_privileges);
 
 #endif

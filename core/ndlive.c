@@ -15,6 +15,7 @@
 #include "args.h"
 #include "netlink.h"
 #include "pio.h"
+#include "priv.h"
 #include "util.h"
 
 /* Every packet that can hold an RA: ICMPv6 type 134 right after the fixed
@@ -138,6 +139,8 @@ static void listen_open(struct listen *l)
 		l->rs_len = prepare_rs(cfg->ifname, l->rs, sizeof(l->rs));
 		l->tx = pio_tx_open(cfg->ifname, PIO_TX_PACKET);
 	}
+	if (cfg->drop_privileges)
+		priv_drop(NULL, 0);	/* the capture and the RS socket are open */
 	l->stream = nd_stream_new();
 	l->next_rs = now_mono_us();
 	if (cfg->timeout_s > 0)
@@ -206,12 +209,13 @@ static bool gw_on_ra(void *ctx, const struct pkt *p, const struct nd_ra *ra, uin
 }
 
 int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6],
-			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop)
+			uint8_t router[16], struct nd_listen_stats *st, volatile sig_atomic_t *stop,
+			bool drop_privileges)
 {
 	struct gw_ctx g = { .found = false };
 	struct nd_listen_cfg cfg = {
 		.ifname = ifname, .timeout_s = timeout_s, .solicit = solicit,
-		.on_ra = gw_on_ra, .ctx = &g, .stop = stop,
+		.on_ra = gw_on_ra, .ctx = &g, .stop = stop, .drop_privileges = drop_privileges,
 	};
 	struct nd_listen_stats local;
 
@@ -232,5 +236,5 @@ int nd_gateway_learn_ex(const char *ifname, double timeout_s, bool solicit, uint
 
 int nd_gateway_learn(const char *ifname, double timeout_s, bool solicit, uint8_t mac[6])
 {
-	return nd_gateway_learn_ex(ifname, timeout_s, solicit, mac, NULL, NULL, NULL);
+	return nd_gateway_learn_ex(ifname, timeout_s, solicit, mac, NULL, NULL, NULL, false);
 }

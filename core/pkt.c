@@ -328,6 +328,101 @@ static void parse_l4(struct pkt *p, const struct pkt_ip *ip, const struct cur *f
 	}
 }
 
+/* The IPv4 header at `off` (c positioned on it, `window` octets readable):
+ * fills ip; false when the walk stops here (a verdict is set). */
+static bool ip4_header(struct pkt *p, struct pkt_ip *ip, struct cur *c, size_t off, size_t window)
+{
+	uint8_t vihl, ttl, proto;
+	uint16_t tot, id, ff, sum;
+	size_t hl;
+
+	cur_u8(c, &vihl);
+	cur_u8(c, &ip->tclass);
+	cur_be16(c, &tot);
+	cur_be16(c, &id);
+	cur_be16(c, &ff);
+	cur_u8(c, &ttl);
+	cur_u8(c, &proto);
+	cur_be16(c, &sum);
+	cur_copy(c, ip->src, 4);
+	cur_copy(c, ip->dst, 4);
+	if (c->trunc) {
+		ip_verdict(p, ip, PKT_TRUNCATED, "IPv4 header truncated", off);
+		return false;
+	}
+	hl = (size_t)(vihl & 15) * 4;
+	ip->hlen = (uint32_t)hl;
+	ip->tot_len = tot;
+	ip->v4_id = id;
+	ip->v4_csum = sum;
+	ip->ttl = ttl;
+	ip->proto = proto;
+	ip->frag_id = id;
+	ip->frag_off = (uint32_t)(ff & 0x1fff) * 8;
+	ip->mf = ff & 0x2000;
+	ip->df = ff & 0x4000;
+	ip->frag = ip->mf || ip->frag_off;
+	memcpy(ip->final_dst, ip->dst, 4);
+	if (hl < 20) {
+		ip_verdict(p, ip, PKT_INVALID, "IPv4 header length below 20", off);
+		return false;
+	}
+	if (tot < hl) {
+		ip_verdict(p, ip, PKT_INVALID, "IPv4 total length below header length", off + 2);
+		return false;
+	}
+	ip->avail = (uint32_t)(window < tot ? window : tot);
+	if (window < hl) {
+		ip_verdict(p, ip, PKT_TRUNCATED, "IPv4 options truncated", off + 20);
+		return false;
+	}
+	if (window < tot)
+		ip_verdict(p, ip, PKT_TRUNCATED, "capture shorter than IPv4 total length", off + window);
+	ip->ul_off = (uint32_t)(off + hl);
+	ip->ul_len = (uint32_t)(tot - hl);
+	return true;
+}
+
+/* The IPv6 header at `off` and its extension header chain (RFC 8200);
+ * false when the walk stops here. */
+static bool ip6_header(struct pkt *p, struct pkt_ip *ip, const struct cur *frame, struct cur *c, size_t off,
+		       size_t window)
+{
+	struct cur dgram;
+	uint32_t vtf;
+	uint16_t plen;
+	uint8_t nh;
+
+	cur_be32(c, &vtf);
+	cur_be16(c, &plen);
+	cur_u8(c, &nh);
+	cur_u8(c, &ip->ttl);
+	cur_copy(c, ip->src, 16);
+	cur_copy(c, ip->dst, 16);
+	if (c->trunc) {
+		ip_verdict(p, ip, PKT_TRUNCATED, "IPv6 header truncated", off);
+		return false;
+	}
+	ip->tclass = (uint8_t)(vtf >> 20);
+	ip->flow = vtf & 0xfffffu;
+	ip->hlen = 40;
+	ip->tot_len = 40u + plen;
+	ip->avail = (uint32_t)(window < ip->tot_len ? window : ip->tot_len);
+	memcpy(ip->final_dst, ip->dst, 16);
+	if (plen == 0 && nh == 0) {
+		ip_verdict(p, ip, PKT_UNSUPPORTED, "IPv6 jumbogram (RFC 2675)", off + 4);
+		return false;
+	}
+	if (window < ip->tot_len)
+		ip_verdict(p, ip, PKT_TRUNCATED, "capture shorter than IPv6 payload length", off + window);
+	cur_window(frame, off + 40, plen, &dgram);
+	if (pkt_ip6_chain(p, ip, &dgram, nh) != PKT_OK && ip->verdict != PKT_TRUNCATED)
+		return false;
+	if (ip->verdict == PKT_TRUNCATED && ip->ul_off == 0)
+		return false;
+	return true;
+}
+
 /* Parse IP layers from the current position; follows 6in4/4in6/6in6. */
 static void parse_ip(struct pkt *p, const struct cur *frame, size_t start, int want_version)
 {
@@ -336,7 +431,7 @@ static void parse_ip(struct pkt *p, const struct cur *frame, size_t start, int w
 
 	for (;;) {
 		struct pkt_ip *ip;
-		struct cur c, dgram;
+		struct cur c;
 		uint8_t b0 = 0;
 		size_t window;
 
@@ -361,85 +456,10 @@ static void parse_ip(struct pkt *p, const struct cur *frame, size_t start, int w
 		ip->version = b0 >> 4;
 
 		if (ip->version == 4) {
-			uint8_t vihl, ttl, proto;
-			uint16_t tot, id, ff, sum;
-			size_t hl;
-
-			cur_u8(&c, &vihl);
-			cur_u8(&c, &ip->tclass);
-			cur_be16(&c, &tot);
-			cur_be16(&c, &id);
-			cur_be16(&c, &ff);
-			cur_u8(&c, &ttl);
-			cur_u8(&c, &proto);
-			cur_be16(&c, &sum);
-			cur_copy(&c, ip->src, 4);
-			cur_copy(&c, ip->dst, 4);
-			if (c.trunc) {
-				ip_verdict(p, ip, PKT_TRUNCATED, "IPv4 header truncated", off);
+			if (!ip4_header(p, ip, &c, off, window))
 				return;
-			}
-			hl = (size_t)(vihl & 15) * 4;
-			ip->hlen = (uint32_t)hl;
-			ip->tot_len = tot;
-			ip->v4_id = id;
-			ip->v4_csum = sum;
-			ip->ttl = ttl;
-			ip->proto = proto;
-			ip->frag_id = id;
-			ip->frag_off = (uint32_t)(ff & 0x1fff) * 8;
-			ip->mf = ff & 0x2000;
-			ip->df = ff & 0x4000;
-			ip->frag = ip->mf || ip->frag_off;
-			memcpy(ip->final_dst, ip->dst, 4);
-			if (hl < 20) {
-				ip_verdict(p, ip, PKT_INVALID, "IPv4 header length below 20", off);
-				return;
-			}
-			if (tot < hl) {
-				ip_verdict(p, ip, PKT_INVALID, "IPv4 total length below header length", off + 2);
-				return;
-			}
-			ip->avail = (uint32_t)(window < tot ? window : tot);
-			if (window < hl) {
-				ip_verdict(p, ip, PKT_TRUNCATED, "IPv4 options truncated", off + 20);
-				return;
-			}
-			if (window < tot)
-				ip_verdict(p, ip, PKT_TRUNCATED, "capture shorter than IPv4 total length", off + window);
-			ip->ul_off = (uint32_t)(off + hl);
-			ip->ul_len = (uint32_t)(tot - hl);
 		} else if (ip->version == 6) {
-			uint32_t vtf;
-			uint16_t plen;
-			uint8_t nh;
-
-			cur_be32(&c, &vtf);
-			cur_be16(&c, &plen);
-			cur_u8(&c, &nh);
-			cur_u8(&c, &ip->ttl);
-			cur_copy(&c, ip->src, 16);
-			cur_copy(&c, ip->dst, 16);
-			if (c.trunc) {
-				ip_verdict(p, ip, PKT_TRUNCATED, "IPv6 header truncated", off);
-				return;
-			}
-			ip->tclass = (uint8_t)(vtf >> 20);
-			ip->flow = vtf & 0xfffffu;
-			ip->hlen = 40;
-			ip->tot_len = 40u + plen;
-			ip->avail = (uint32_t)(window < ip->tot_len ? window : ip->tot_len);
-			memcpy(ip->final_dst, ip->dst, 16);
-			if (plen == 0 && nh == 0) {
-				ip_verdict(p, ip, PKT_UNSUPPORTED, "IPv6 jumbogram (RFC 2675)", off + 4);
-				return;
-			}
-			if (window < ip->tot_len)
-				ip_verdict(p, ip, PKT_TRUNCATED, "capture shorter than IPv6 payload length", off + window);
-			cur_window(frame, off + 40, plen, &dgram);
-			if (pkt_ip6_chain(p, ip, &dgram, nh) != PKT_OK && ip->verdict != PKT_TRUNCATED)
-				return;
-			if (ip->verdict == PKT_TRUNCATED && ip->ul_off == 0)
+			if (!ip6_header(p, ip, frame, &c, off, window))
 				return;
 		} else {
 			p->n_ip--;

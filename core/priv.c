@@ -1,10 +1,12 @@
 /* priv.c - drop root after set-up (setgroups/setresgid/setresuid), keep only
  * the named capabilities (capset(2) via the raw syscall: no libcap needed),
- * PR_SET_NO_NEW_PRIVS, and verify.  Modelled on OpenBSD ping(8): open the
- * raw socket first, then give up everything else. */
+ * clear the bounding and ambient sets, PR_SET_NO_NEW_PRIVS, and verify.
+ * Modelled on OpenBSD ping(8): open the raw socket first, then give up
+ * everything else -- whether or not the user named an account to run as. */
 #include "priv.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -56,7 +58,7 @@ static int cap_set(uint64_t caps)
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
 
-	memset(data, 0, sizeof(data));
+	memset(data, 0, sizeof(data));	/* inheritable: none */
 	data[0].effective = data[0].permitted = (uint32_t)caps;
 	data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
 	return (int)syscall(SYS_capset, &hdr, data);
@@ -68,49 +70,83 @@ uint64_t priv_effective_caps(void)
 
 	return cap_get(&eff, &perm) == 0 ? eff : 0;
 }
+
+/* Threads of this process (/proc/self/task entries); -1 if unknown. */
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void clear_inheritance(void)
+{
+	/* Every capability leaves the bounding set, the kept ones too: it only
+	 * limits what an execve() could gain, and v6kit execs nothing. */
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL && errno != EPERM)
+			die(EXIT_RESOURCE, "cannot drop capability %d from the bounding set: %s", cap,
+			    strerror(errno));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		die(EXIT_RESOURCE, "cannot clear the ambient capabilities: %s", strerror(errno));
+}
 #else
 uint64_t priv_effective_caps(void) { return 0; }
 #endif
 
 void priv_drop(const struct priv_user *u, uint64_t keep_caps)
 {
-	gid_t gid;
-
-	if (!u->set)
-		return;
-	gid = u->gid;
+	bool change_uid = u && u->set;
+	uid_t uid = change_uid ? u->uid : geteuid();
+	const char *who = change_uid ? u->name : "the current user";
 #ifdef __linux__
-	/* The bounding set can only shrink while we still hold CAP_SETPCAP. */
-	for (int cap = 0; cap < 64; cap++)
-		if (!(keep_caps & PRIV_CAP(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
-		    errno != EINVAL && errno != EPERM)
-			die(EXIT_RESOURCE, "cannot drop capability %d from the bounding set: %s", cap, strerror(errno));
-	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+	uint64_t eff = 0, perm = 0;
+	int threads = thread_count();
+
+	if (threads > 1)
+		die(EXIT_RESOURCE, "internal error: privileges dropped with %d threads running "
+		    "(the others would keep theirs)", threads);
+	if (cap_get(&eff, &perm) < 0)
+		die(EXIT_RESOURCE, "capget: %s", strerror(errno));
+	/* Keep only what we hold: started with fewer (ambient) capabilities,
+	 * the set-up already failed for anything that needed the rest. */
+	keep_caps &= perm;
+	clear_inheritance();
+	if (change_uid && keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		die(EXIT_RESOURCE, "PR_SET_KEEPCAPS: %s", strerror(errno));
 #endif
-	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-	    setresuid(u->uid, u->uid, u->uid) < 0)
-		die(EXIT_RESOURCE, "cannot drop privileges to '%s': %s", u->name, strerror(errno));
-#ifdef __linux__
-	if (u->uid != 0) {
-		uint64_t eff = 0, perm = 0;
-		/* After setresuid only the permitted set survives (KEEPCAPS);
-		 * make exactly keep_caps permitted and effective. */
-		if (cap_set(keep_caps) < 0)
-			die(EXIT_RESOURCE, "cannot keep capabilities 0x%llx: %s",
-			    (unsigned long long)keep_caps, strerror(errno));
-		if (cap_get(&eff, &perm) < 0 || eff != keep_caps || perm != keep_caps)
-			die(EXIT_RESOURCE, "capabilities are 0x%llx after dropping to '%s', expected 0x%llx",
-			    (unsigned long long)eff, u->name, (unsigned long long)keep_caps);
-		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	if (change_uid) {
+		gid_t gid = u->gid;
+
+		if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			die(EXIT_RESOURCE, "cannot drop privileges to '%s': %s", who, strerror(errno));
 	}
+#ifdef __linux__
+	/* After setresuid only the permitted set survives (KEEPCAPS); without
+	 * --user this is where root gives its capabilities up. */
+	if (cap_set(keep_caps) < 0)
+		die(EXIT_RESOURCE, "cannot keep capabilities 0x%llx: %s", (unsigned long long)keep_caps,
+		    strerror(errno));
+	if (cap_get(&eff, &perm) < 0 || eff != keep_caps || perm != keep_caps)
+		die(EXIT_RESOURCE, "capabilities are 0x%llx after dropping privileges, expected 0x%llx",
+		    (unsigned long long)eff, (unsigned long long)keep_caps);
+	if (change_uid)
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(EXIT_RESOURCE, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 #endif
-	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+	if (change_uid && uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 		die(EXIT_RESOURCE, "privileges could be regained after dropping them");
-	debugmsg("running as %s (uid %u, gid %u), capabilities 0x%llx", u->name, (unsigned)u->uid,
-		 (unsigned)u->gid, (unsigned long long)keep_caps);
+	debugmsg("running as %s (uid %u), capabilities 0x%llx", who, (unsigned)uid,
+		 (unsigned long long)keep_caps);
 }
 
 /* File capabilities given as permitted only (`setcap ...+p`, as the Debian

@@ -439,18 +439,189 @@ static enum reasm_status complete(struct reasm *r, struct dgram *d, struct reasm
 	return st;
 }
 
+/* One fragment as the reassembler sees it: its data, its place in the
+ * datagram and, for the first, the header that starts the datagram. */
+struct frag_in {
+	uint32_t off, len, end;		/* data octets [off, end) of the datagram */
+	uint32_t hdr_len;		/* IPv6 unfragmentable part / IPv4 header */
+	uint8_t proto;			/* IPv4 protocol (part of the key); 0 for IPv6 */
+	bool mf;
+	const uint8_t *data;
+	const uint8_t *hdr;		/* first fragment only */
+};
+
+/* Phase 1: the fragment's lengths checked and its octets located (through
+ * the cursor).  REASM_N_REASONS when it is usable, else why not. */
+static enum reasm_reason frag_read(const struct pkt *p, const struct pkt_ip *ip, struct frag_in *f)
+{
+	uint32_t data_off;
+	struct cur frame, win;
+
+	if (ip->version == 6) {
+		data_off = ip->frag_hdr_off + 8;
+		f->hdr_len = ip->unfrag_len;
+		f->proto = 0;
+	} else {
+		data_off = ip->off + ip->hlen;
+		f->hdr_len = ip->hlen;
+		f->proto = ip->proto;
+	}
+	if (ip->avail < ip->tot_len || ip->off + ip->tot_len < data_off)
+		return REASM_TRUNCATED;
+	f->len = ip->off + ip->tot_len - data_off;
+	f->off = ip->frag_off;
+	f->mf = ip->mf;
+	f->end = f->off + f->len;
+	f->hdr = NULL;
+	if (f->len == 0 || (f->mf && f->len % 8))
+		return REASM_BAD_LENGTH;
+	/* the reassembled Payload Length (IPv6) / Total Length (IPv4) must fit 16 bits */
+	if ((ip->version == 6 ? f->hdr_len - 40 : f->hdr_len) + f->end > 65535)
+		return REASM_BAD_LENGTH;
+
+	cur_init(&frame, p->data, p->caplen);
+	if (!cur_window(&frame, data_off, f->len, &win) || !(f->data = cur_take(&win, f->len)))
+		return REASM_TRUNCATED;
+	if (f->off == 0 && (!cur_window(&frame, ip->off, f->hdr_len, &win) ||
+			    !(f->hdr = cur_take(&win, f->hdr_len))))
+		return REASM_TRUNCATED;
+	return REASM_N_REASONS;
+}
+
+/* Phase 2: the datagram this fragment belongs to, if one is in progress.
+ * One whose time is over (the caller has not expired it at this packet
+ * time yet) becomes a zombie whose tags go to the next reasm_expire. */
+static struct dgram *dgram_find(struct reasm *r, const struct pkt_ip *ip, uint8_t proto, uint64_t h,
+				uint64_t now_us)
+{
+	struct dgram *d;
+
+	for (d = r->tab[h & r->mask]; d; d = d->hnext)
+		if (d->hash == h && d->version == ip->version && d->id == ip->frag_id && d->proto == proto &&
+		    !memcmp(d->src, ip->src, 16) && !memcmp(d->dst, ip->dst, 16))
+			break;
+	if (d && !d->dead && expired(r, d, now_us)) {
+		hash_unlink(r, d);
+		list_unlink(&r->live, d);
+		d->zombie = true;
+		list_push(&r->zombies, d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* Phase 3: a new datagram within the datagram and per-source limits;
+ * NULL with *why set when a limit says no. */
+static struct dgram *dgram_new(struct reasm *r, const struct pkt_ip *ip, uint8_t proto, uint64_t h,
+			       uint64_t now_us, enum reasm_reason *why)
+{
+	struct srcent *se;
+	struct dgram *d;
+
+	if (r->live.n >= r->lim.max_datagrams) {
+		*why = REASM_LIMIT_DATAGRAMS;
+		return NULL;
+	}
+	se = src_get(r, ip->version, ip->src, true);
+	if (se->count >= r->lim.max_per_source) {
+		*why = REASM_LIMIT_SOURCE;
+		return NULL;
+	}
+	se->count++;
+	d = xcalloc(1, sizeof(*d));
+	d->hash = h;
+	d->version = ip->version;
+	d->proto = proto;
+	memcpy(d->src, ip->src, 16);
+	memcpy(d->dst, ip->dst, 16);
+	d->id = ip->frag_id;
+	d->t0 = now_us;
+	d->se = se;
+	d->hnext = r->tab[h & r->mask];
+	r->tab[h & r->mask] = d;
+	list_push(&r->live, d);
+	return d;
+}
+
+/* Index of the first stored fragment at or after `off`. */
+static uint32_t frag_slot(const struct dgram *d, uint32_t off)
+{
+	uint32_t lo = 0, hi = d->nfr;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (d->fr[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Phase 4: RFC 5722 and consistency checks against what is held.
+ * REASM_N_REASONS when the fragment may be stored at `slot`. */
+static enum reasm_reason frag_check(const struct dgram *d, const struct frag_in *f, uint32_t slot)
+{
+	if ((slot > 0 && d->fr[slot - 1].off + d->fr[slot - 1].len > f->off) ||
+	    (slot < d->nfr && d->fr[slot].off < f->end))
+		return REASM_OVERLAP;
+	if (!f->mf) {
+		if ((d->have_last && d->total != f->end) ||
+		    (d->nfr && d->fr[d->nfr - 1].off + d->fr[d->nfr - 1].len > f->end))
+			return REASM_INCONSISTENT;
+	} else if (d->have_last && f->end > d->total) {
+		return REASM_INCONSISTENT;
+	}
+	return REASM_N_REASONS;
+}
+
+/* Phase 5: keep a copy of the fragment (and, for the first, its header and
+ * where its chain names the Fragment header). */
+static void frag_store(struct reasm *r, struct dgram *d, const struct pkt *p, const struct pkt_ip *ip,
+		       const struct frag_in *f, uint32_t slot, uint64_t tag, size_t need)
+{
+	if (!f->mf) {
+		d->have_last = true;
+		d->total = f->end;
+	}
+	if (d->nfr == d->capfr) {
+		d->capfr = d->capfr ? d->capfr * 2 : 4;
+		d->fr = xrealloc(d->fr, d->capfr * sizeof(*d->fr));
+	}
+	memmove(&d->fr[slot + 1], &d->fr[slot], (d->nfr - slot) * sizeof(*d->fr));
+	d->fr[slot] = (struct rfrag){ .off = f->off, .len = f->len, .tag = tag, .data = xmalloc(f->len) };
+	memcpy(d->fr[slot].data, f->data, f->len);
+	d->nfr++;
+	d->covered += f->len;
+	d->bytes += need;
+	r->bytes += need;
+
+	if (f->off != 0)
+		return;
+	d->hdr = xmalloc(f->hdr_len);
+	memcpy(d->hdr, f->hdr, f->hdr_len);
+	d->hdr_len = f->hdr_len;
+	if (ip->version == 6) {
+		/* the header whose Next Header named the Fragment header */
+		d->nh_pos = 6;
+		for (unsigned i = 0; i < ip->n_ext; i++)
+			if (ip->ext[i].off == ip->frag_hdr_off && i > 0)
+				d->nh_pos = ip->ext[i - 1].off - ip->off;
+		d->nh = ip->frag_nh;
+		d->chain_incomplete = first_chain_incomplete(p, ip);
+	}
+}
+
 enum reasm_status reasm_add(struct reasm *r, const struct pkt *p, unsigned ip_index,
 			    uint64_t now_us, uint64_t tag, struct reasm_result *out)
 {
 	const struct pkt_ip *ip;
-	uint32_t data_off, data_len, foff, hdr_len, end, lo, hi;
-	uint64_t h;
-	uint8_t proto;
+	enum reasm_reason why;
+	struct frag_in f;
 	struct dgram *d;
-	struct cur frame, win;
-	const uint8_t *src, *hb = NULL;
+	uint32_t slot;
+	uint64_t h;
 	size_t need;
-	bool mf;
 
 	memset(out, 0, sizeof(*out));
 	if (ip_index >= p->n_ip)
@@ -461,135 +632,35 @@ enum reasm_status reasm_add(struct reasm *r, const struct pkt *p, unsigned ip_in
 	r->st.fragments++;
 	forget_dead(r, now_us);
 
-	if (ip->version == 6) {
-		data_off = ip->frag_hdr_off + 8;
-		hdr_len = ip->unfrag_len;
-		proto = 0;
-	} else {
-		data_off = ip->off + ip->hlen;
-		hdr_len = ip->hlen;
-		proto = ip->proto;
-	}
-	if (ip->avail < ip->tot_len || ip->off + ip->tot_len < data_off)
-		return drop_one(r, REASM_TRUNCATED, tag, out);
-	data_len = ip->off + ip->tot_len - data_off;
-	foff = ip->frag_off;
-	mf = ip->mf;
-	end = foff + data_len;
-	if (data_len == 0 || (mf && data_len % 8))
-		return drop_one(r, REASM_BAD_LENGTH, tag, out);
-	/* the reassembled Payload Length (IPv6) / Total Length (IPv4) must fit 16 bits */
-	if ((ip->version == 6 ? hdr_len - 40 : hdr_len) + end > 65535)
-		return drop_one(r, REASM_BAD_LENGTH, tag, out);
-
-	cur_init(&frame, p->data, p->caplen);
-	if (!cur_window(&frame, data_off, data_len, &win) || !(src = cur_take(&win, data_len)))
-		return drop_one(r, REASM_TRUNCATED, tag, out);
-	if (foff == 0 && (!cur_window(&frame, ip->off, hdr_len, &win) || !(hb = cur_take(&win, hdr_len))))
-		return drop_one(r, REASM_TRUNCATED, tag, out);
-
-	h = key_hash(r->seed, ip->version, ip->src, ip->dst, ip->frag_id, proto);
-	for (d = r->tab[h & r->mask]; d; d = d->hnext)
-		if (d->hash == h && d->version == ip->version && d->id == ip->frag_id && d->proto == proto &&
-		    !memcmp(d->src, ip->src, 16) && !memcmp(d->dst, ip->dst, 16))
-			break;
-	if (d && !d->dead && expired(r, d, now_us)) {
-		/* The caller has not expired it at this packet time yet: its time
-		 * is over all the same, and its tags go to the next reasm_expire. */
-		hash_unlink(r, d);
-		list_unlink(&r->live, d);
-		d->zombie = true;
-		list_push(&r->zombies, d);
-		d = NULL;
-	}
+	why = frag_read(p, ip, &f);
+	if (why != REASM_N_REASONS)
+		return drop_one(r, why, tag, out);
+	h = key_hash(r->seed, ip->version, ip->src, ip->dst, ip->frag_id, f.proto);
+	d = dgram_find(r, ip, f.proto, h, now_us);
 	if (d && d->dead)
 		return drop_one(r, d->dead_reason, tag, out);
 
-	need = data_len + (foff == 0 ? hdr_len : 0);
+	need = f.len + (f.off == 0 ? f.hdr_len : 0);
 	if (r->bytes + need > r->lim.max_bytes) {
 		if (d)
 			return kill(r, d, REASM_LIMIT_BYTES, tag, now_us, false, out);
 		return drop_one(r, REASM_LIMIT_BYTES, tag, out);
 	}
-	if (!d) {
-		struct srcent *se;
+	if (!d && !(d = dgram_new(r, ip, f.proto, h, now_us, &why)))
+		return drop_one(r, why, tag, out);
 
-		if (r->live.n >= r->lim.max_datagrams)
-			return drop_one(r, REASM_LIMIT_DATAGRAMS, tag, out);
-		se = src_get(r, ip->version, ip->src, true);
-		if (se->count >= r->lim.max_per_source)
-			return drop_one(r, REASM_LIMIT_SOURCE, tag, out);
-		se->count++;
-		d = xcalloc(1, sizeof(*d));
-		d->hash = h;
-		d->version = ip->version;
-		d->proto = proto;
-		memcpy(d->src, ip->src, 16);
-		memcpy(d->dst, ip->dst, 16);
-		d->id = ip->frag_id;
-		d->t0 = now_us;
-		d->se = se;
-		d->hnext = r->tab[h & r->mask];
-		r->tab[h & r->mask] = d;
-		list_push(&r->live, d);
-	}
-
-	/* first stored fragment at or after foff */
-	lo = 0;
-	hi = d->nfr;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (d->fr[mid].off < foff)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < d->nfr && d->fr[lo].off == foff && d->fr[lo].len == data_len &&
-	    !memcmp(d->fr[lo].data, src, data_len) && (mf || (d->have_last && d->total == end))) {
+	slot = frag_slot(d, f.off);
+	if (slot < d->nfr && d->fr[slot].off == f.off && d->fr[slot].len == f.len &&
+	    !memcmp(d->fr[slot].data, f.data, f.len) && (f.mf || (d->have_last && d->total == f.end))) {
 		d->dups++;
 		r->st.duplicates++;
 		out->dup_tolerated = d->dups;
 		return REASM_HELD;
 	}
-	if ((lo > 0 && d->fr[lo - 1].off + d->fr[lo - 1].len > foff) ||
-	    (lo < d->nfr && d->fr[lo].off < end))
-		return kill(r, d, REASM_OVERLAP, tag, now_us, true, out);
-	if (!mf) {
-		if ((d->have_last && d->total != end) ||
-		    (d->nfr && d->fr[d->nfr - 1].off + d->fr[d->nfr - 1].len > end))
-			return kill(r, d, REASM_INCONSISTENT, tag, now_us, true, out);
-		d->have_last = true;
-		d->total = end;
-	} else if (d->have_last && end > d->total) {
-		return kill(r, d, REASM_INCONSISTENT, tag, now_us, true, out);
-	}
-
-	if (d->nfr == d->capfr) {
-		d->capfr = d->capfr ? d->capfr * 2 : 4;
-		d->fr = xrealloc(d->fr, d->capfr * sizeof(*d->fr));
-	}
-	memmove(&d->fr[lo + 1], &d->fr[lo], (d->nfr - lo) * sizeof(*d->fr));
-	d->fr[lo] = (struct rfrag){ .off = foff, .len = data_len, .tag = tag, .data = xmalloc(data_len) };
-	memcpy(d->fr[lo].data, src, data_len);
-	d->nfr++;
-	d->covered += data_len;
-	d->bytes += need;
-	r->bytes += need;
-
-	if (foff == 0) {
-		d->hdr = xmalloc(hdr_len);
-		memcpy(d->hdr, hb, hdr_len);
-		d->hdr_len = hdr_len;
-		if (ip->version == 6) {
-			/* the header whose Next Header named the Fragment header */
-			d->nh_pos = 6;
-			for (unsigned i = 0; i < ip->n_ext; i++)
-				if (ip->ext[i].off == ip->frag_hdr_off && i > 0)
-					d->nh_pos = ip->ext[i - 1].off - ip->off;
-			d->nh = ip->frag_nh;
-			d->chain_incomplete = first_chain_incomplete(p, ip);
-		}
-	}
+	why = frag_check(d, &f, slot);
+	if (why != REASM_N_REASONS)
+		return kill(r, d, why, tag, now_us, true, out);
+	frag_store(r, d, p, ip, &f, slot, tag, need);
 	if (d->have_last && d->covered == d->total && d->hdr)
 		return complete(r, d, out);
 	out->dup_tolerated = d->dups;

@@ -1,7 +1,5 @@
 /* util.c - diagnostics, exit codes and allocation shared by every applet. */
 #include "util.h"
-#include "emit.h"
-#include "progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,19 +11,19 @@
 
 const char *v6_applet = "v6kit";
 int v6_verbosity;
+void (*v6_diag_hook)(const char *msg, enum v6_diag stage);
 
 static void vreport_as(bool warning, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	progress_interrupt();
+	if (v6_diag_hook)
+		v6_diag_hook(msg, V6_DIAG_BEFORE);
 	fprintf(stderr, "v6kit%s%s: %s\n", strcmp(v6_applet, "v6kit") ? " " : "",
 		strcmp(v6_applet, "v6kit") ? v6_applet : "", msg);
-	if (warning)
-		em_warning_json(msg);
-	else
-		em_error_json(msg);
+	if (v6_diag_hook)
+		v6_diag_hook(msg, warning ? V6_DIAG_WARNING : V6_DIAG_ERROR);
 }
 
 static void vreport(const char *fmt, va_list ap) { vreport_as(false, fmt, ap); }
@@ -108,6 +106,14 @@ void debugmsg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+int daemon_exit_status(uint64_t send_failed, bool broken)
+{
+	if (send_failed)
+		errmsg("%llu send%s failed (see the summary's counters)",
+			(unsigned long long)send_failed, send_failed == 1 ? "" : "s");
+	return send_failed || broken ? EXIT_FAIL : EXIT_OK;
 }
 
 static void *oom(void)

@@ -22,6 +22,15 @@ enum {
 extern const char *v6_applet;	/* name of the running applet, "v6kit" before dispatch */
 extern int v6_verbosity;	/* -1 quiet, 0 normal, 1+ verbose */
 
+/* Called twice with every diagnostic of die()/errmsg()/warnmsg(): before
+ * its stderr line (V6_DIAG_BEFORE) and after it (V6_DIAG_ERROR, or
+ * V6_DIAG_WARNING for warnmsg()).  The emitter (core/emit, em_init)
+ * installs one that takes the progress bar off the screen first and writes
+ * the JSON error or warning line after, so util depends on no layer above
+ * it.  NULL: stderr only. */
+enum v6_diag { V6_DIAG_BEFORE, V6_DIAG_ERROR, V6_DIAG_WARNING };
+extern void (*v6_diag_hook)(const char *msg, enum v6_diag stage);
+
 /* Set-up errors only: print "v6kit APPLET: msg" on stderr (and an error
  * object when the emitter is in JSON mode), then exit with `code`. */
 void die(int code, const char *fmt, ...) V6_PRINTF(2, 3) V6_NORETURN;
@@ -39,6 +48,15 @@ void warnmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 void errmsg(const char *fmt, ...) V6_PRINTF(1, 2);
 /* Diagnostic on stderr only when verbose. */
 void debugmsg(const char *fmt, ...) V6_PRINTF(1, 2);
+
+/* The one exit rule for the daemons (dnsfrag, httpfrag, 6in4-relay; see
+ * v6kit(1) EXIT STATUS), called once stopped: EXIT_FAIL when any frame the
+ * daemon meant to send was refused by the kernel (after the transmit
+ * policy's retries; `send_failed`, the count its summary shows) or when
+ * `broken` (its capture, listener or output failed while running), with a
+ * diagnostic naming the count; else EXIT_OK.  Packets it chose not to send
+ * (refused, rate limited, not allowed, malformed input) never count. */
+int daemon_exit_status(uint64_t send_failed, bool broken);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);

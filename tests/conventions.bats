@@ -107,29 +107,54 @@ offline_args() {
 	done
 }
 
-@test "getopt errors say what is wrong, once, on stderr and in the JSON error line" {
-	for a in checksum ra-sniff 6in4-relay; do
-		# unknown long option
-		run --separate-stderr "$V6KIT" "$a" -j --no-such-option
-		[ "$status" -eq 2 ]
-		[ "$(jq -r .message <<<"$output")" = "unrecognized option '--no-such-option'" ] || { echo "$a: $output"; return 1; }
-		[ "$(grep -c "^v6kit $a: " <<<"$stderr")" -eq 1 ] || { echo "$a: $stderr"; return 1; }
+# Each getopt error: exit 2, one "v6kit APPLET: MSG" line on stderr (plus at
+# most the --help hint) and, with -j, one JSON error line whose message is MSG
+# (EXPECTED-MESSAGE may end in a * glob).
+getopt_error() {	# APPLET EXPECTED-MESSAGE ARGS...
+	local a=$1 want=$2 line
+	shift 2
+	run --separate-stderr "$V6KIT" "$a" "$@"
+	[ "$status" -eq 2 ] || { echo "$a $*: exit $status"; return 1; }
+	[ "$(grep -c "^v6kit $a: " <<<"$stderr")" -eq 1 ] || { echo "$a $*: $stderr"; return 1; }
+	line=$(grep "^v6kit $a: " <<<"$stderr")
+	# shellcheck disable=SC2053 # want may end in a * glob
+	[[ ${line#"v6kit $a: "} == $want ]] || { echo "$a $*: stderr '$line', want '$want'"; return 1; }
+	[ "$(grep -vc "^v6kit $a: \|^Try 'v6kit $a --help'.\$" <<<"$stderr")" -eq 0 ] || { echo "$a $*: $stderr"; return 1; }
+	if [[ " $* " == *" -j "* || " $* " == *" --json "* || " $* " == *" -j"[a-zA-Z]* ]]; then
+		[ "$(jq -s 'length' <<<"$output")" -eq 1 ] || { echo "$a $*: $output"; return 1; }
+		[[ $(jq -r 'select(.type == "error" and .applet == "'"$a"'") | .message' <<<"$output") == $want ]] ||
+			{ echo "$a $*: JSON '$output', want '$want'"; return 1; }
+	fi
+}
+
+@test "getopt errors say what is wrong, once, on stderr and in the JSON error line (every applet)" {
+	for a in $(applets); do
+		getopt_error "$a" "unrecognized option '--no-such-option'" -j --no-such-option
+		getopt_error "$a" "unrecognized option '--no-such-option'" --no-such-option
 		# a value missing (long and short form)
-		run --separate-stderr "$V6KIT" "$a" -j --read
-		[ "$status" -eq 2 ]
-		[ "$(jq -r .message <<<"$output")" = "option '--read' needs a value" ] || { echo "$a: $output"; return 1; }
-		run --separate-stderr "$V6KIT" "$a" -j -r
-		[ "$(jq -r .message <<<"$output")" = "option '-r' needs a value" ] || { echo "$a: $output"; return 1; }
+		getopt_error "$a" "option '--count' needs a value" -j --count
+		getopt_error "$a" "option '-c' needs a value" -j -c
 		# a value given to a flag
-		run --separate-stderr "$V6KIT" "$a" -j --json=yes
-		[ "$status" -eq 2 ]
-		[ "$(jq -r .message <<<"$output")" = "option '--json' takes no value" ] || { echo "$a: $output"; return 1; }
+		getopt_error "$a" "option '--json' takes no value" -j --json=yes
 		# unknown short option, alone and inside a cluster
-		run --separate-stderr "$V6KIT" "$a" -j -Z
-		[ "$(jq -r .message <<<"$output")" = "unknown option '-Z'" ] || { echo "$a: $output"; return 1; }
-		run --separate-stderr "$V6KIT" "$a" -jZq
-		[ "$status" -eq 2 ]
-		[[ $stderr == "v6kit $a: unknown option '-Z'"* ]] || { echo "$a: $stderr"; return 1; }
+		getopt_error "$a" "unknown option '-Z'" -j -Z
+		getopt_error "$a" "unknown option '-Z'" -jZq
+		# a bad value: the one parser's message form
+		getopt_error "$a" "invalid --count value 'abc': not a decimal integer" -j --count abc
+		getopt_error "$a" "invalid --count value '0': out of range (1..*)" -j --count 0
+	done
+}
+
+@test "--frag-id and --tx: one parser, one message, wherever they exist" {
+	for a in $(applets); do
+		opts=$("$V6KIT" --options "$a")
+		if grep -qx -- '--frag-id=' <<<"$opts"; then
+			getopt_error "$a" "invalid --frag-id value 'often': expected random, sequential or a number 0..4294967295" -j --frag-id often
+			getopt_error "$a" "invalid --frag-id value '4294967296': expected random, sequential or a number 0..4294967295" --frag-id 4294967296
+		fi
+		if grep -qx -- '--tx=' <<<"$opts"; then
+			getopt_error "$a" "invalid --tx value 'pigeon': expected link or raw" -j --tx pigeon
+		fi
 	done
 }
 

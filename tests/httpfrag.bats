@@ -83,7 +83,7 @@ ok_args=(-i lo -l 2001:db8::80 --backend 2001:db8::2)
 	[ "$status" -eq 2 ]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --tx bogus
 	[ "$status" -eq 2 ]
-	[[ $output == *"invalid --tx value 'bogus': link or raw"* ]]
+	[[ $output == *"invalid --tx value 'bogus': expected link or raw"* ]]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --frag-id bogus
 	[ "$status" -eq 2 ]
 	run "$V6KIT" httpfrag "${ok_args[@]}" --manage-host --no-host-check

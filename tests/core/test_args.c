@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "frag.h"
 #include "util.h"
 #include "t.h"
 
@@ -412,6 +413,27 @@ static void die_message_form(void)
 	v6_applet = "v6kit";
 }
 
+/* --frag-id and --tx: the one parser dnsfrag and httpfrag share. */
+static void frag_id_and_tx(void)
+{
+	struct frag_id_arg id = { -1, 99 };
+	bool raw = true;
+
+	CHECK(parse_frag_id("random", &id, err) && id.policy == FRAG_ID_RANDOM && id.fixed == 0);
+	CHECK(parse_frag_id("sequential", &id, err) && id.policy == FRAG_ID_SEQUENTIAL);
+	CHECK(parse_frag_id("0", &id, err) && id.policy == FRAG_ID_FIXED && id.fixed == 0);
+	CHECK(parse_frag_id("4294967295", &id, err) && id.policy == FRAG_ID_FIXED && id.fixed == UINT32_MAX);
+	CHECK_ERR(parse_frag_id("4294967296", &id, err), "random, sequential or a number");
+	CHECK_ERR(parse_frag_id("often", &id, err), "random, sequential or a number");
+	CHECK_ERR(parse_frag_id("", &id, err), "random, sequential or a number");
+	CHECK_ERR(parse_frag_id("Random", &id, err), "random, sequential or a number");
+	CHECK(parse_tx("link", &raw, err) && !raw);
+	CHECK(parse_tx("raw", &raw, err) && raw);
+	CHECK_ERR(parse_tx("RAW", &raw, err), "expected link or raw");
+	CHECK_ERR(parse_tx("", &raw, err), "expected link or raw");
+	CHECK_ERR(parse_tx("rawx", &raw, err), "expected link or raw");
+}
+
 int main(void)
 {
 	RUN(uint_parser);
@@ -426,5 +448,6 @@ int main(void)
 	RUN(fmt_ip6_random);
 	RUN(fmt_other);
 	RUN(die_message_form);
+	RUN(frag_id_and_tx);
 	return t_done();
 }
