@@ -254,20 +254,8 @@ static void log_write(const char *line, size_t len)
 {
 	struct stat st;
 	off_t before = fstat(em.log_fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
-	size_t done = 0;
-	int e = 0;
-
-	while (done < len) {
-		ssize_t n = write(em.log_fd, line + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? errno : ENOSPC;
-			break;
-		}
-		done += (size_t)n;
-	}
+	int e;
+	size_t done = v6_write_all(em.log_fd, line, len, &e);
 	if (done == len) {
 		if (em.log_failing)
 			fprintf(stderr, "v6kit %s: --log writable again (%llu lines lost in all)\n",

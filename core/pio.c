@@ -746,17 +746,8 @@ static int dump_drain(struct pio_dump *d)
 	size_t done = 0, at, keep;
 	int e = 0;
 
-	while (!d->failed && done < d->blen) {
-		ssize_t n = write(d->fd, d->buf + done, d->blen - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? errno : ENOSPC;
-			break;
-		}
-		done += (size_t)n;
-	}
+	if (!d->failed)
+		done = v6_write_all(d->fd, d->buf, d->blen, &e);
 	if (d->failed || done == d->blen) {
 		if (!d->failed) {
 			/* all records in the buffer are out */

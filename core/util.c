@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *v6_applet = "v6kit";
 int v6_verbosity;
@@ -114,6 +115,26 @@ int daemon_exit_status(uint64_t send_failed, bool broken)
 		errmsg("%llu send%s failed (see the summary's counters)",
 			(unsigned long long)send_failed, send_failed == 1 ? "" : "s");
 	return send_failed || broken ? EXIT_FAIL : EXIT_OK;
+}
+
+size_t v6_write_all(int fd, const void *buf, size_t len, int *err)
+{
+	const char *p = buf;
+	size_t done = 0;
+
+	*err = 0;
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err = n < 0 ? errno : ENOSPC;
+			break;
+		}
+		done += (size_t)n;
+	}
+	return done;
 }
 
 static void *oom(void)

@@ -58,6 +58,10 @@ void debugmsg(const char *fmt, ...) V6_PRINTF(1, 2);
  * (refused, rate limited, not allowed, malformed input) never count. */
 int daemon_exit_status(uint64_t send_failed, bool broken);
 
+/* write(2) until len octets are out, retrying EINTR; returns how many
+ * went out, with *err the errno that stopped it (ENOSPC for a write of 0). */
+size_t v6_write_all(int fd, const void *buf, size_t len, int *err);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
