@@ -28,6 +28,7 @@
 #include "fragtx.h"
 #include "nd.h"
 #include "priv.h"
+#include "pkt.h"
 #include "util.h"
 
 #define MAX_ALLOW	64
@@ -975,7 +976,7 @@ static void open_listener(void)
 	char a[46];
 
 	memcpy(&sa.sin6_addr, D.listen_addr, 16);
-	if (D.listen_addr[0] == 0xfe && (D.listen_addr[1] & 0xc0) == 0x80 && D.ifname)
+	if (pkt_ip6_is_link_local(D.listen_addr) && D.ifname)
 		sa.sin6_scope_id = if_nametoindex(D.ifname);
 	D.lfd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (D.lfd < 0)

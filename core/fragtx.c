@@ -19,6 +19,7 @@
 #include "netlink.h"
 #include "nexthop.h"
 #include "txfast.h"
+#include "pkt.h"
 #include "util.h"
 
 #define FRAME_MAX	(BUILD_ETH_LEN + 65535 + 40)
@@ -264,7 +265,7 @@ static int send_raw(struct fragtx *t, const uint8_t dst[16], const uint8_t *p, s
 	char a[46];
 
 	memcpy(&sa.sin6_addr, dst, 16);
-	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+	if (pkt_ip6_is_link_local(dst))
 		sa.sin6_scope_id = (uint32_t)t->ifindex;
 	for (;;) {
 		if (sendto(t->raw_fd, p, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len) {
@@ -338,7 +339,7 @@ static int raw_batch(struct fragtx *t, const uint8_t dst[16], const struct frag_
 	char a[46];
 
 	memcpy(&sa.sin6_addr, dst, 16);
-	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+	if (pkt_ip6_is_link_local(dst))
 		sa.sin6_scope_id = (uint32_t)t->ifindex;
 	while (*sent < out->n) {
 		struct txf_wait wt = { 0 };

@@ -3,6 +3,7 @@
  * Replies are untrusted bytes: parsed only through core/cursor.h. */
 #include "netlink.h"
 #include "cursor.h"
+#include "pkt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -639,7 +640,7 @@ void nl_solicit6(const uint8_t nh[16], int ifindex, const char *ifname)
 	if (fd < 0)
 		return;
 	memcpy(&sin6.sin6_addr, nh, 16);
-	if (nh[0] == 0xfe && (nh[1] & 0xc0) == 0x80)
+	if (pkt_ip6_is_link_local(nh))
 		sin6.sin6_scope_id = (uint32_t)ifindex;
 	/* Pin the interface: the route we resolved may not be the one a plain
 	 * send would pick (e.g. a caller-chosen oif).  Needs privilege; fine if

@@ -4,6 +4,7 @@
 #include "nexthop.h"
 #include "args.h"
 #include "netlink.h"
+#include "pkt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -180,7 +181,7 @@ static void ready(struct nh_cache *c, struct nh_entry *e, const uint8_t mac[6])
 /* Route and table lookups for e->dst; leaves e ready, pending or failed. */
 static void resolve(struct nh_cache *c, struct nh_entry *e)
 {
-	int ifindex = e->dst[0] == 0xfe && (e->dst[1] & 0xc0) == 0x80 ? c->cfg.ifindex : 0;
+	int ifindex = pkt_ip6_is_link_local(e->dst) ? c->cfg.ifindex : 0;
 	uint16_t state = 0;
 	uint8_t mac[6];
 	bool has_gw;

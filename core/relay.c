@@ -740,7 +740,7 @@ static void outbound(const struct relay_cfg *cfg, struct relay_state *st, const 
 	}
 	host = raw_host_of(t, in, li);
 	/* Link-scoped and multicast traffic (ND, MLD) stays on the link. */
-	if (host < 0 || in->dst[0] == 0xff || (in->dst[0] == 0xfe && (in->dst[1] & 0xc0) == 0x80)) {
+	if (host < 0 || in->dst[0] == 0xff || pkt_ip6_is_link_local(in->dst)) {
 		r->action = RELAY_IGNORE;
 		return;
 	}
