@@ -377,7 +377,8 @@ static unsigned ring_reset(struct txfast *t, int e)
 		/* Keep going without the ring. */
 		warnmsg("TX ring lost (%s); continuing with sendmmsg", err);
 		t->method = TXF_MMSG;
-		open_mmsg(t, err, sizeof(err), &code);
+		if (open_mmsg(t, err, sizeof(err), &code) < 0)
+			errmsg("no packet socket either (%s): every further frame fails", err);
 	}
 	return failed;
 }
@@ -627,7 +628,8 @@ static unsigned xdp_reset(struct txfast *t, int e)
 	} else {
 		warnmsg("AF_XDP send failed (%s); continuing with sendmmsg", strerror(e));
 		t->method = TXF_MMSG;
-		open_mmsg(t, err, sizeof(err), &code);
+		if (open_mmsg(t, err, sizeof(err), &code) < 0)
+			errmsg("no packet socket either (%s): every further frame fails", err);
 	}
 	return failed;
 }
@@ -930,6 +932,8 @@ unsigned txfast_queue(struct txfast *t, const void *frame, size_t len)
 #endif
 	if (t->method != TXF_MMSG)
 		return send_one(t, t->fd, frame, len);
+	if (!t->arena)		/* a fall-back whose socket could not be opened */
+		return fail_frame(t, ENETDOWN);
 	if (len > TXF_ARENA)		/* far beyond any MTU: the kernel says why */
 		return txfast_flush(t) + send_one(t, t->fd, frame, len);
 	if (t->n == TXF_BATCH || wcur_left(&t->aw) < len)
