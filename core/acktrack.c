@@ -33,7 +33,10 @@ static void start(struct acktrack *a, uint32_t seq)
 /* Within 2^30 of the acknowledged point, either way? */
 static bool in_reach(const struct acktrack *a, uint32_t seq, uint32_t end)
 {
-	return !seq_lt(seq, a->una - ACKT_WINDOW) && !seq_gt(end, a->una + ACKT_WINDOW) &&
+	/* Strictly inside: two values within reach then differ by less than
+	 * 2^31, so every comparison modulo 2^32 stays unambiguous (a piece
+	 * at una - 2^30 beside max = una + 2^30 made max go backwards). */
+	return seq_gt(seq, a->una - ACKT_WINDOW) && seq_lt(end, a->una + ACKT_WINDOW) &&
 	       seq_le(seq, end);
 }
 
