@@ -6,6 +6,7 @@
 #                                                   on [2001:db8:1::1]:5353)
 
 load ../lib/lab
+load ../lib/dnsfrag
 
 DNSQ="/usr/bin/python3 $BATS_TEST_DIRNAME/../lib/dnsq.py"
 
@@ -40,31 +41,10 @@ teardown_file() {
 	lab_cleanup
 }
 
-start_dnsfrag() {	# PORT ARGS...
-	local port=$1; shift
-	lab_bg f "$V6KIT" dnsfrag -p "$port" --json "$@"
-	DF_PID=$LAB_BG_PID DF_OUT=$LAB_BG_OUT DF_ERR=$LAB_BG_ERR
-	lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :$port' | grep -q ." ||
-		{ cat "$DF_ERR" >&2; return 1; }
-}
-
-stop_dnsfrag() {
-	[ -n "${DF_PID:-}" ] || return 0
-	kill -INT "$DF_PID" 2>/dev/null
-	wait "$DF_PID"
-	local rc=$?
-	DF_PID=
-	return $rc
-}
-
-summary_field() {	# $1 = counter name
-	grep '"type":"summary"' "$DF_OUT" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
-}
-
 @test "--log on a full disk: warned once, lost lines counted in log_lost, no partial line, resumes when space returns" {
 	local log=$LAB_DIR/small/q.log
 	rm -f "$LAB_DIR/small/"*
-	start_dnsfrag 5300 -i f0 --builtin 300 --log "$log"
+	start_dnsfrag f 5300 -i f0 --builtin 300 --log "$log"
 	run lab_exec c $DNSQ 2001:db8:1::1 5300 5 a.lab --wait 3
 	[[ $output == "answered 5 "* ]]
 	[ "$(wc -l <"$log")" -eq 5 ]
