@@ -23,6 +23,7 @@
 #include "args.h"
 #include "build.h"
 #include "dns.h"
+#include "ehfront.h"
 #include "emit.h"
 #include "frag.h"
 #include "fragtx.h"
@@ -46,6 +47,8 @@ static const char usage_text[] =
 	"                     [--frag-id random|sequential|N] [--tx link|raw]\n"
 	"                     [--gateway-mac MAC|auto] [--allow PREFIX]... [--rate-limit QPS]\n"
 	"                     [--backend-timeout MS] [--drop-on-timeout] [--max-inflight N]\n"
+	"                     [--eh SPEC]... [--eh-order rfc8200|given] [--allow-split-chain]\n"
+	"                     [--no-fragment]\n"
 	"                     [--user USER] [--json] [--log FILE] [-c N] [--timeout SEC]\n"
 	"\n"
 	"DNS front end: listens on UDP [ADDR]:PORT over IPv6, forwards each query to\n"
@@ -70,6 +73,13 @@ static const char usage_text[] =
 	"      --backend-timeout MS  back-end wait before SERVFAIL (default 2000)\n"
 	"      --drop-on-timeout   send nothing when the back end times out\n"
 	"      --max-inflight N    back-end queries in flight at once (default 4096)\n"
+	"      --eh SPEC           insert an extension header into every answer (repeatable):\n"
+	"                          hbh:N, dst:N or dstu:N (N octets, 8-2048, multiple of 8),\n"
+	"                          optionally ,opt=T (an option of type T, 0-255)\n"
+	"      --eh-order ORDER    rfc8200 (default: RFC 8200 4.1 order) or given\n"
+	"      --allow-split-chain send even when the first fragment cannot hold the\n"
+	"                          whole header chain (RFC 7112 refuses that by default)\n"
+	"      --no-fragment       send answers whole (with --eh: headers measured alone)\n"
 	"      --user USER         drop privileges to USER once the sockets are open\n"
 	"  -j, --json              one JSON object per line\n"
 	"      --log FILE          also write the JSON lines to FILE (reopened on SIGHUP)\n"
@@ -89,6 +99,7 @@ enum {
 	OPT_BACKEND = 256, OPT_BUILTIN, OPT_FRAG_SIZE, OPT_FIRST_FRAG, OPT_ORDER, OPT_FRAG_ID,
 	OPT_TX, OPT_GATEWAY_MAC, OPT_ALLOW, OPT_RATE_LIMIT, OPT_BACKEND_TIMEOUT,
 	OPT_DROP_ON_TIMEOUT, OPT_MAX_INFLIGHT, OPT_USER, OPT_LOG, OPT_TIMEOUT,
+	OPT_EH = 400, OPT_EH_ORDER, OPT_ALLOW_SPLIT_CHAIN, OPT_NO_FRAGMENT,
 };
 
 const struct option dnsfrag_longopts[] = {
@@ -113,6 +124,10 @@ const struct option dnsfrag_longopts[] = {
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "eh", required_argument, NULL, OPT_EH },
+	{ "eh-order", required_argument, NULL, OPT_EH_ORDER },
+	{ "allow-split-chain", no_argument, NULL, OPT_ALLOW_SPLIT_CHAIN },
+	{ "no-fragment", no_argument, NULL, OPT_NO_FRAGMENT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -174,6 +189,8 @@ static struct {
 	struct frag_idgen idgen;
 	struct fragtx_cfg txcfg;
 	bool gateway_auto;
+	struct eh_chain eh;	/* --eh (spec "" when none) */
+	bool eh_given, allow_split_chain, no_fragment, frag_shaped;
 	struct v6_prefix allow[MAX_ALLOW];
 	unsigned n_allow;
 	double rate_qps;
@@ -197,6 +214,8 @@ static struct {
 	struct ratelimit_slot *rl;
 	uint32_t rl_key;
 	uint8_t *pkt, *fragbuf, *rxbuf;
+	size_t fragcap;		/* FRAGBUF_MAX and room for the --eh chain */
+	uint32_t mtu;
 	struct rx_slot *rx;
 	struct frag_out *fo;
 	uint64_t t_start;
@@ -269,10 +288,23 @@ static bool set_frag_option(int c, const char *arg)
 	int o;
 
 	switch (c) {
+	case OPT_EH:
+		arg_eh("eh", arg, &D.eh);
+		break;
+	case OPT_EH_ORDER:
+		arg_eh_order("eh-order", arg, &D.eh_given);
+		break;
+	case OPT_ALLOW_SPLIT_CHAIN:
+		D.allow_split_chain = true;
+		break;
+	case OPT_NO_FRAGMENT:
+		D.no_fragment = true;
+		break;
 	case OPT_FRAG_SIZE:
 		/* 112: 1024 fragments (the fragmenter's limit) still carry
 		 * the largest UDP response, 64 octets at a time. */
 		D.frag_size = (uint32_t)arg_uint("frag-size", arg, 112, 65535);
+		D.frag_shaped = true;
 		break;
 	case OPT_FIRST_FRAG:
 		D.first_frag = (int)arg_uint("first-frag", arg, 0, 65000);
@@ -280,6 +312,7 @@ static bool set_frag_option(int c, const char *arg)
 			die_usage("invalid --first-frag value '%s': not a multiple of 8 "
 				  "(the UDP header and the data before the second fragment "
 				  "are whole 8-octet units)", arg);
+		D.frag_shaped = true;
 		break;
 	case OPT_ORDER:
 		o = frag_order_parse(arg);
@@ -398,6 +431,8 @@ static void check_args(int argc, char **argv)
 		die_usage("--gateway-mac applies to --tx link only");
 	if (D.drop_on_timeout && D.builtin)
 		die_usage("--drop-on-timeout needs --backend");
+	if (D.no_fragment && D.frag_shaped)
+		die_usage("--no-fragment sends answers whole: --frag-size and --first-frag do not apply");
 }
 
 /* The fragment pattern: at least two fragments, the first holding the
@@ -405,19 +440,34 @@ static void check_args(int argc, char **argv)
  * fragment), none larger than frag_size. */
 static void plan_fragments(void)
 {
-	uint32_t room = (D.frag_size - 40 - FRAG_HDR_LEN) & ~7u;
+	/* --eh: the unfragmentable headers repeat in every fragment, the
+	 * fragmentable ones (eh_frag_total) lead the first fragment's data. */
+	uint32_t room = ehf_first_room(&D.eh, D.frag_size), fe = eh_frag_total(&D.eh);
+	char what[32], err[EHF_ERRLEN];
+	int fits;
 
-	if (D.first_frag < 0) {
+	if (D.no_fragment) {	/* whole, whatever the size: the link MTU is checked per answer */
+		D.first_frag = 0;
+		return;
+	}
+	snprintf(what, sizeof(what), "--frag-size %u", D.frag_size);
+	fits = ehf_first_fits(&D.eh, D.frag_size, 8, what, err);
+	if (fits < 0 || (fits > 0 && !D.allow_split_chain))
+		die_usage("%s", err);
+	if (fits > 0) {
+		D.first_frag = 0;	/* the chain split: the first fragment as full as it goes */
+	} else if (D.first_frag < 0) {
 		D.first_frag = 128;
-		if ((uint32_t)D.first_frag + 8 > room)
-			D.first_frag = (int)(room - 8);
-	} else if (D.first_frag > 0 && (uint32_t)D.first_frag + 8 > room) {
+		if ((uint32_t)D.first_frag + 8 + fe > room)
+			D.first_frag = (int)(room - 8 - fe);
+	} else if (D.first_frag > 0 && (uint32_t)D.first_frag + 8 + fe > room) {
 		die_usage("--first-frag %d does not fit --frag-size %u: the first fragment would be "
 			  "%u octets (at most %u DNS octets fit)", D.first_frag, D.frag_size,
-			  40 + FRAG_HDR_LEN + 8 + D.first_frag, room - 8);
+			  D.frag_size - room + fe + 8 + D.first_frag, room - 8 - fe);
 	}
 	D.plan.max_size = D.frag_size;
 	D.plan.min_frags = 2;
+	D.plan.rfc7112 = D.eh.n && !D.allow_split_chain;
 }
 
 static void parse_args(int argc, char **argv)
@@ -432,6 +482,7 @@ static void parse_args(int argc, char **argv)
 		if (!set_option(c, optarg))
 			die_getopt(argv, shortopts);
 	check_args(argc, argv);
+	arg_eh_finish(&D.eh, D.eh_given);
 	plan_fragments();
 	if (D.backend_s)
 		parse_backend(D.backend_s);
@@ -490,6 +541,9 @@ static void put_query(const struct qlog *l)
 		em_null(EM_JSON, "backend_ms", NULL);
 	em_dbl(EM_ANY, "total_ms", "total %.3f ms ", l->total_ms);
 	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
+	if (D.eh.n)
+		em_str(EM_TEXT, "eh", " eh %s", D.eh.spec);
+	em_str(EM_JSON, "eh", NULL, D.eh.spec);
 	if (l->error || l->note)
 		em_str(EM_ANY, "error", " (%s)", l->error ? l->error : l->note);
 	else if (l->held)
@@ -536,6 +590,7 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
 	if (D.log_path)
 		em_u64(EM_ANY, "log_lost", "%llu --log lines lost, ", em_log_lost());
+	em_str(EM_JSON, "eh", NULL, D.eh.spec);
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
 	em_end();
 }
@@ -546,7 +601,7 @@ static void put_counters(const char *type)
 static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t *dns, size_t len)
 {
 	struct frag_plan plan = D.plan;
-	uint32_t F = 8 + (uint32_t)len;
+	uint32_t F = eh_frag_total(&D.eh) + 8 + (uint32_t)len;
 	unsigned sent = 0;
 	size_t plen;
 	int rc;
@@ -561,16 +616,20 @@ static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t
 	/* A response under 16 octets (a bare header) goes whole; every other
 	 * one in at least two fragments, the first of the chosen size when the
 	 * datagram is long enough to leave something for a second. */
+	if (D.no_fragment && D.mtu && plen + D.eh.total > D.mtu) {
+		l->error = "answer larger than the link MTU with --no-fragment";
+		goto fail;
+	}
 	if (len < 16) {
 		plan.min_frags = 0;
 		plan.first_size = 0;
 	} else if (D.first_frag > 0) {
-		plan.first_size = 8 + (uint32_t)D.first_frag;
+		plan.first_size = eh_frag_total(&D.eh) + 8 + (uint32_t)D.first_frag;
 		if (plan.first_size >= F)
 			plan.first_size = (F - 1) & ~7u;
 	}
 	D.fo->buf = D.fragbuf;
-	D.fo->cap = FRAGBUF_MAX;
+	D.fo->cap = D.fragcap;
 	rc = fragtx_send(D.tx, D.pkt, plen, &plan, D.fo, &sent);
 	if (rc < 0) {
 		l->error = fragtx_error(D.tx);
@@ -1051,7 +1110,8 @@ static void setup(void)
 	D.tx = fragtx_open(&D.txcfg, err, &code);
 	if (!D.tx)
 		die(code, "%s", err);
-	mtu = fragtx_mtu(D.tx);
+	mtu = D.mtu = fragtx_mtu(D.tx);
+	fragtx_set_eh(D.tx, &D.eh);
 	/* Next hops resolve in the event loop, never inline (core/nexthop). */
 	if (fragtx_fd(D.tx) >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_NEXTHOP };
@@ -1059,7 +1119,7 @@ static void setup(void)
 		if (epoll_ctl(D.ep, EPOLL_CTL_ADD, fragtx_fd(D.tx), &ev) < 0)
 			die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
 	}
-	if (mtu && D.frag_size > mtu)
+	if (mtu && D.frag_size > mtu && !D.no_fragment)
 		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
 	open_listener();
 	if (D.log_path)
@@ -1073,7 +1133,8 @@ static void setup(void)
 	D.rl = xcalloc(RL_SLOTS, sizeof(*D.rl));
 	v6_random(&D.rl_key, sizeof(D.rl_key));
 	D.pkt = xmalloc(PKT_MAX);
-	D.fragbuf = xmalloc(FRAGBUF_MAX);
+	D.fragcap = FRAGBUF_MAX + (size_t)FRAG_MAX_FRAGS * D.eh.unfrag_total + D.eh.total;
+	D.fragbuf = xmalloc(D.fragcap);
 	D.rxbuf = xmalloc(DNS_MSG_MAX + 1);
 	D.rx = xcalloc(RX_BATCH, sizeof(*D.rx));
 	D.fo = xcalloc(1, sizeof(*D.fo));

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "build.h"
 #include "cursor.h"
+#include "eh.h"
 #include "netlink.h"
 #include "nexthop.h"
 #include "txfast.h"
@@ -35,6 +36,8 @@ struct fragtx {
 	uint64_t raw_sent, raw_failed;
 	uint8_t eth[BUILD_ETH_LEN];	/* link header of the frames being cut */
 	enum nh_drop why;		/* of the last next hop that failed */
+	const struct eh_chain *eh;	/* --eh: inserted before cutting */
+	uint8_t *ehpkt;			/* the packet with the chain */
 	uint8_t frame[FRAME_MAX];
 	char err[FRAGTX_ERRLEN];
 };
@@ -197,6 +200,7 @@ void fragtx_close(struct fragtx *t)
 		txfast_close(t->fx);
 	if (t->raw_fd >= 0)
 		close(t->raw_fd);
+	free(t->ehpkt);
 	free(t);
 }
 
@@ -373,6 +377,13 @@ static int raw_batch(struct fragtx *t, const uint8_t dst[16], const struct frag_
 }
 #endif
 
+void fragtx_set_eh(struct fragtx *t, const struct eh_chain *ch)
+{
+	t->eh = ch && ch->n ? ch : NULL;
+	if (t->eh && !t->ehpkt)
+		t->ehpkt = xmalloc(40 + 65535);
+}
+
 int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
 		struct frag_out *out, unsigned *sent)
 {
@@ -384,6 +395,13 @@ int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct f
 	t->err[0] = 0;
 	if (!packet_dst(pkt, len, dst))
 		return set_err(t, "not an IPv6 packet (%zu octets)", len);
+	if (t->eh) {
+		enum eh_skip why = eh_insert(t->eh, V6_DLT_IPV6, pkt, len, t->ehpkt, 40 + 65535, &len);
+
+		if (why != EH_INSERTED)
+			return set_err(t, "extension headers not inserted: %s", eh_skip_name(why));
+		pkt = t->ehpkt;
+	}
 	out->link = NULL;
 	out->link_len = 0;
 	if (t->cfg.mode == FRAGTX_LINK) {

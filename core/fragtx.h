@@ -72,6 +72,14 @@ uint32_t fragtx_mtu(const struct fragtx *t);
 int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
 		struct frag_out *out, unsigned *sent);
 
+/* --eh: insert this chain (core/eh, kept by the caller; NULL or empty:
+ * none) into every packet fragtx_send() cuts, before cutting: the
+ * unfragmentable headers then repeat in every fragment, the fragmentable
+ * ones travel in the first (RFC 8200 §4.5).  A packet that cannot take the
+ * chain is refused (-1, fragtx_error() says why), never sent without it. */
+struct eh_chain;
+void fragtx_set_eh(struct fragtx *t, const struct eh_chain *ch);
+
 /* Send ONE IPv6 packet that is already built (whole or a fragment) as it
  * is: link mode frames it to the next hop of its destination, raw mode hands
  * it to the raw socket.  0 when sent (1: held, as fragtx_send); -1 with fragtx_error() when pkt is not

@@ -1,0 +1,78 @@
+/* ehfront.c - --eh option glue and RFC 7112 plan check for the front ends
+ * (RFC 8200 §4.1, §4.5; RFC 7112). */
+#include "ehfront.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "frag.h"
+#include "util.h"
+
+void arg_eh(const char *opt, const char *s, struct eh_chain *ch)
+{
+	char err[EH_ERRLEN];
+
+	if (!eh_parse(ch, s, err))
+		die_usage("invalid --%s value %s", opt, err);
+}
+
+bool parse_eh_order(const char *s, bool *given, char *err)
+{
+	if (!strcmp(s, "rfc8200") || !strcmp(s, "given")) {
+		*given = s[0] == 'g';
+		return true;
+	}
+	snprintf(err, ARG_ERRLEN, "expected rfc8200 or given");
+	return false;
+}
+
+void arg_eh_order(const char *opt, const char *s, bool *given)
+{
+	char err[ARG_ERRLEN];
+
+	if (!parse_eh_order(s, given, err))
+		die_usage("invalid --%s value '%s': %s", opt, s, err);
+}
+
+void arg_eh_finish(struct eh_chain *ch, bool given_order)
+{
+	char err[EH_ERRLEN];
+
+	if (!eh_finish(ch, given_order, err))
+		die_usage("invalid --eh list '%s': %s", ch->spec, err);
+}
+
+uint32_t ehf_first_room(const struct eh_chain *ch, uint32_t max_size)
+{
+	uint32_t fixed = 40 + ch->unfrag_total + FRAG_HDR_LEN;
+
+	return max_size > fixed ? (max_size - fixed) & ~7u : 0;
+}
+
+int ehf_first_fits(const struct eh_chain *ch, uint32_t max_size, uint32_t ul_hdr, const char *what,
+		   char err[EHF_ERRLEN])
+{
+	uint32_t fixed = 40 + ch->unfrag_total + FRAG_HDR_LEN;
+	uint32_t chain = eh_frag_total(ch) + ul_hdr;
+	uint32_t room = ehf_first_room(ch, max_size);
+	uint32_t need = fixed + ((chain + 7) & ~7u);
+
+	if (room < 8) {
+		snprintf(err, EHF_ERRLEN,
+			 "%s leaves no data in a fragment: the IPv6 header, %u octets of unfragmentable "
+			 "extension headers (repeated in every fragment) and the Fragment header take %u octets",
+			 what, ch->unfrag_total, fixed);
+		return -1;
+	}
+	if (room < chain) {
+		snprintf(err, EHF_ERRLEN,
+			 "%s cannot carry the header chain in the first fragment (RFC 7112): a first fragment "
+			 "of %u octets is needed (%u before the Fragment header, 8 for it, %u of fragmentable "
+			 "extension headers, %u of upper-layer header), %u data octets fit after %u "
+			 "(--allow-split-chain sends the chain split)",
+			 what, need, fixed - FRAG_HDR_LEN, eh_frag_total(ch), ul_hdr, room, fixed);
+		return 1;
+	}
+	return 0;
+}

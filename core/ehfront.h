@@ -1,0 +1,48 @@
+/* ehfront.h - the front ends' side of the extension-header experiments
+ * (dnsfrag, httpfrag: --eh, --eh-order, --allow-split-chain): option glue
+ * around the one SPEC parser (core/eh) and the RFC 7112 start-up check of a
+ * fragment plan that carries the chain (RFC 8200 §4.1, §4.5; RFC 7112).
+ */
+#ifndef V6_EHFRONT_H
+#define V6_EHFRONT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "eh.h"
+
+#define EHF_ERRLEN 400
+
+/* --eh SPEC (repeatable) through eh_parse(); dies with exit 2 and the
+ * parser's reason ("invalid --eh value 'hbh:7': ..."). */
+void arg_eh(const char *opt, const char *s, struct eh_chain *ch);
+/* --eh-order rfc8200|given: *given true for "given". */
+bool parse_eh_order(const char *s, bool *given, char *err);
+void arg_eh_order(const char *opt, const char *s, bool *given);
+/* After the options: eh_finish() (RFC 8200 order unless given), dying with
+ * exit 2 and the reason (two hbh headers under RFC 8200 order...). */
+void arg_eh_finish(struct eh_chain *ch, bool given_order);
+
+/* Octets of the chain that travel in the fragmentable part (dst, and in
+ * given order anything after it). */
+static inline uint32_t eh_frag_total(const struct eh_chain *ch)
+{
+	return ch->total - ch->unfrag_total;
+}
+
+/* RFC 7112 check of a plan: can a first fragment of at most `max_size`
+ * octets of IPv6 packet hold the whole header chain -- the IPv6 header, the
+ * unfragmentable headers (repeated in every fragment), the Fragment header,
+ * the fragmentable headers and `ul_hdr` octets of upper-layer header?
+ * Returns 0 when it can; 1 when it cannot (err names the sizes; a caller
+ * with --allow-split-chain goes on); -1 when not even the unfragmentable
+ * part and one 8-octet data unit fit (err says so; never allowed).  `what`
+ * names the size option in the message ("--frag-size 512"). */
+int ehf_first_fits(const struct eh_chain *ch, uint32_t max_size, uint32_t ul_hdr, const char *what,
+		   char err[EHF_ERRLEN]);
+
+/* Octets the fragmentable data of the first fragment can hold under
+ * max_size (a multiple of 8; 0 when none). */
+uint32_t ehf_first_room(const struct eh_chain *ch, uint32_t max_size);
+
+#endif
