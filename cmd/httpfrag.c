@@ -15,6 +15,7 @@
 #include "args.h"
 #include "emit.h"
 #include "cursor.h"
+#include "ehfront.h"
 #include "frag.h"
 #include "fragtx.h"
 #include "hostprep.h"
@@ -34,6 +35,8 @@ static const char usage_text[] =
 	"                      [--tx link|raw] [--backend-interface IFACE] [--backend-port PORT]\n"
 	"                      [--max-bindings N] [--binding-timeout SEC] [--nat-ports LO-HI]\n"
 	"                      [--no-clamp-mss] [--manage-host | --no-host-check]\n"
+	"                      [--eh SPEC]... [--eh-order rfc8200|given] [--allow-split-chain]\n"
+	"                      [--no-fragment]\n"
 	"                      [--user USER] [--json [--log FILE]] [-w FILE] [-c N] [--timeout SEC]\n"
 	"\n"
 	"IPv6 NAT front end for TCP: client connections to ADDR:PORTS are relayed to\n"
@@ -61,6 +64,13 @@ static const char usage_text[] =
 	"      --manage-host           drop the kernel's RSTs (own nftables table) and turn\n"
 	"                              GRO/LRO/GSO/TSO off; everything restored on exit\n"
 	"      --no-host-check         start even if the host is not prepared\n"
+	"      --eh SPEC               insert an extension header into every data segment to\n"
+	"                              clients (repeatable): hbh:N, dst:N or dstu:N (N octets,\n"
+	"                              8-2048, multiple of 8), optionally ,opt=T (type 0-255)\n"
+	"      --eh-order ORDER        rfc8200 (default: RFC 8200 4.1 order) or given\n"
+	"      --allow-split-chain     cut as the MTU allows when a leading fragment cannot\n"
+	"                              hold the whole header chain (RFC 7112 refuses that)\n"
+	"      --no-fragment           send data segments whole, cut to fit the MTU with --eh\n"
 	"      --user USER             drop privileges to USER once set up\n"
 	"  -j, --json                  one JSON object per line\n"
 	"      --log FILE              also append the JSON lines to FILE (reopened on SIGHUP)\n"
@@ -81,6 +91,7 @@ enum {
 	OPT_BACKEND = 256, OPT_BACKEND_PORT, OPT_BACKEND_IF, OPT_PORTS, OPT_MSS, OPT_TAIL,
 	OPT_FRAG_ID, OPT_TX, OPT_MAX_BINDINGS, OPT_BINDING_TIMEOUT, OPT_NAT_PORTS,
 	OPT_NO_CLAMP, OPT_MANAGE_HOST, OPT_NO_HOST_CHECK, OPT_USER, OPT_LOG, OPT_TIMEOUT,
+	OPT_EH = 400, OPT_EH_ORDER, OPT_ALLOW_SPLIT_CHAIN, OPT_NO_FRAGMENT,
 };
 
 const struct option httpfrag_longopts[] = {
@@ -106,6 +117,10 @@ const struct option httpfrag_longopts[] = {
 	{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "eh", required_argument, NULL, OPT_EH },
+	{ "eh-order", required_argument, NULL, OPT_EH_ORDER },
+	{ "allow-split-chain", no_argument, NULL, OPT_ALLOW_SPLIT_CHAIN },
+	{ "no-fragment", no_argument, NULL, OPT_NO_FRAGMENT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -116,6 +131,8 @@ static struct {
 	uint8_t ports[8192];
 	struct tf_config cfg;
 	bool have_listen, have_backend, manage_host, no_host_check, json, tx_raw;
+	struct eh_chain eh;	/* --eh (spec "" when none) */
+	bool eh_given, allow_split_chain;
 	uint64_t count;
 	double run_timeout;
 	/* state */
@@ -176,6 +193,9 @@ static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev,
 		em_u64(EM_JSON, "segments", NULL, 0);
 		em_u64(EM_JSON, "fragments", NULL, 0);
 	}
+	if (H.eh.n)
+		em_str(EM_TEXT, "eh", " eh %s", H.eh.spec);
+	em_str(EM_JSON, "eh", NULL, H.eh.spec);
 	em_end();
 }
 
@@ -230,6 +250,7 @@ static void emit_counters(const char *type)
 	if (H.in_backend && H.in_backend != H.in_client && pio_stats(H.in_backend, &rx, &kdrop) == 0)
 		in_drop += kdrop;
 	em_u64(EM_ANY, "capture_dropped", " capture_dropped %llu", in_drop);
+	em_str(EM_JSON, "eh", NULL, H.eh.spec);
 	em_dbl(EM_ANY, "elapsed_s", " elapsed %.3fs", (double)(now_mono_us() - H.t_start_mono) / 1e6);
 	em_end();
 	fflush(em_stream());
@@ -371,10 +392,16 @@ static void parse_args(int argc, char **argv)
 		case OPT_NO_HOST_CHECK: H.no_host_check = true; break;
 		case OPT_USER: priv_lookup(optarg, &H.user); break;
 		case OPT_LOG: H.log_path = optarg; break;
+		case OPT_EH: arg_eh("eh", optarg, &H.eh); break;
+		case OPT_EH_ORDER: arg_eh_order("eh-order", optarg, &H.eh_given); break;
+		case OPT_ALLOW_SPLIT_CHAIN: H.allow_split_chain = true; break;
+		case OPT_NO_FRAGMENT: H.cfg.no_fragment = true; break;
 		default: die_getopt(argv, shortopts);
 		}
 	}
 	(void)have_mss;
+	arg_eh_finish(&H.eh, H.eh_given);
+	H.cfg.eh = &H.eh;
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!H.ifname)
@@ -454,8 +481,18 @@ static void resolve_legs(void)
 	{
 		uint32_t mtu = 0;
 
-		/* the leading fragment: IPv6 + Fragment header + TCP header (up to 60) + data */
-		if (nl_ifmtu(cif, &mtu) == 0 && mtu && 40 + 8 + 60 + H.cfg.mss - H.cfg.tail > mtu)
+		char err[EHF_ERRLEN];
+		int fits;
+
+		if (nl_ifmtu(cif, &mtu) == 0 && mtu && (H.eh.n || H.cfg.no_fragment)) {
+			/* --eh, --no-fragment: pieces cut to fit the MTU with the chain */
+			H.cfg.client_mtu = mtu;
+			fits = ehf_tcp_fits(&H.eh, mtu, H.cfg.tail, H.cfg.no_fragment, H.ifname, err);
+			if (fits < 0 || (fits > 0 && !H.allow_split_chain))
+				die(EXIT_USAGE, "%s", err);
+			H.cfg.split_chain = fits > 0;
+		} else if (mtu && 40 + 8 + 60 + H.cfg.mss - H.cfg.tail > mtu)
+			/* the leading fragment: IPv6 + Fragment header + TCP header (up to 60) + data */
 			warnmsg("--mss %u with --tail %u makes leading fragments of up to %u octets, "
 				"more than the MTU %u of %s", H.cfg.mss, H.cfg.tail,
 				40 + 8 + 60 + H.cfg.mss - H.cfg.tail, mtu, H.ifname);

@@ -76,3 +76,29 @@ int ehf_first_fits(const struct eh_chain *ch, uint32_t max_size, uint32_t ul_hdr
 	}
 	return 0;
 }
+
+int ehf_tcp_fits(const struct eh_chain *ch, uint32_t mtu, uint32_t tail, bool no_fragment,
+		 const char *ifname, char err[EHF_ERRLEN])
+{
+	char what[64];
+
+	if (no_fragment) {
+		if (40 + ch->total + 60 + 8 > mtu) {
+			snprintf(err, EHF_ERRLEN,
+				 "the MTU %u of %s cannot carry a whole segment with the %u-octet --eh chain "
+				 "(40 IPv6 + %u + up to 60 TCP header + data needs at least %u)",
+				 mtu, ifname, ch->total, ch->total, 40 + ch->total + 60 + 8);
+			return -1;
+		}
+		return 0;
+	}
+	if (40 + ch->unfrag_total + FRAG_HDR_LEN + tail > mtu) {
+		snprintf(err, EHF_ERRLEN,
+			 "--tail %u makes trailing fragments of %u octets (with %u octets of unfragmentable "
+			 "extension headers), over the MTU %u of %s", tail, 40 + ch->unfrag_total + FRAG_HDR_LEN + tail,
+			 ch->unfrag_total, mtu, ifname);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "the MTU %u of %s", mtu, ifname);
+	return ehf_first_fits(ch, mtu, 60 + 8, what, err);
+}

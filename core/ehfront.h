@@ -45,4 +45,12 @@ int ehf_first_fits(const struct eh_chain *ch, uint32_t max_size, uint32_t ul_hdr
  * max_size (a multiple of 8; 0 when none). */
 uint32_t ehf_first_room(const struct eh_chain *ch, uint32_t max_size);
 
+/* httpfrag's plan on a client link of MTU mtu: can segments carrying the
+ * chain and a TCP header of up to 60 octets go whole (no_fragment), or as a
+ * leading fragment holding the whole chain and a trailing one of `tail`
+ * octets?  Returns as ehf_first_fits(): 0 yes, 1 the chain does not fit a
+ * leading fragment (RFC 7112; --allow-split-chain), -1 impossible. */
+int ehf_tcp_fits(const struct eh_chain *ch, uint32_t mtu, uint32_t tail, bool no_fragment,
+		 const char *ifname, char err[EHF_ERRLEN]);
+
 #endif

@@ -10,6 +10,7 @@
 #include "build.h"
 #include "csum.h"
 #include "cursor.h"
+#include "eh.h"
 #include "frag.h"
 #include "pkt.h"
 #include "tcpseg.h"
@@ -25,6 +26,7 @@ struct tf {
 	struct nat_table *nat;
 	struct tf_counters ctr;
 	uint8_t *frame;			/* frame being built (Ethernet + IPv6 packet) */
+	uint8_t *ehframe;		/* --eh: the frame with the chain (swapped with frame) */
 	struct tcpseg_piece *pieces;
 	size_t max_pieces;
 	uint32_t clamp;			/* MSS announced to the back end (0: no clamping) */
@@ -41,6 +43,40 @@ static const char *const drop_names[TF_DROP_N] = {
 const char *tf_drop_name(enum tf_drop d)
 {
 	return (unsigned)d < TF_DROP_N ? drop_names[d] : "?";
+}
+
+/* Largest piece behind a thl-octet TCP header: --mss, and with --eh or
+ * --no-fragment what the client link's MTU leaves beside the chain (whole
+ * packet, or the leading fragment of a two-fragment piece). */
+static uint32_t piece_max(const struct tf *t, uint32_t thl)
+{
+	uint32_t e = t->cfg.eh ? t->cfg.eh->total : 0, mtu = t->cfg.client_mtu, over;
+
+	if (!mtu || (!e && !t->cfg.no_fragment))
+		return t->cfg.mss;
+	over = t->cfg.no_fragment || t->cfg.split_chain ? 40 + e + thl : 40 + e + FRAG_HDR_LEN + thl;
+	if (!t->cfg.no_fragment && !t->cfg.split_chain)
+		mtu += t->cfg.tail;		/* the trailing fragment carries the tail */
+	return mtu <= over ? 1 : mtu - over < t->cfg.mss ? mtu - over : t->cfg.mss;
+}
+
+/* --eh: the chain into the frame being sent (t->frame, len octets); the new
+ * length, 0 when the packet cannot take it (counted too_big). */
+static size_t with_eh(struct tf *t, size_t len)
+{
+	uint8_t *x;
+	size_t out;
+
+	if (!t->cfg.eh)
+		return len;
+	if (eh_insert(t->cfg.eh, V6_DLT_EN10MB, t->frame, len, t->ehframe, FRAME_CAP, &out) != EH_INSERTED) {
+		t->ctr.dropped[TF_DROP_TOO_BIG]++;
+		return 0;
+	}
+	x = t->frame;
+	t->frame = t->ehframe;
+	t->ehframe = x;
+	return out;
 }
 
 static void on_nat_end(void *ctx, const struct nat_binding *b, enum nat_end why)
@@ -86,8 +122,12 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 	t->frame = xmalloc(FRAME_CAP);
 	t->max_pieces = tcpseg_max_pieces(65535, cfg->tail);
 	t->pieces = xcalloc(t->max_pieces, sizeof(*t->pieces));
+	if (cfg->eh && !cfg->eh->n)
+		t->cfg.eh = NULL;
+	if (t->cfg.eh)
+		t->ehframe = xmalloc(FRAME_CAP);
 	if (cfg->clamp_mss)
-		t->clamp = tcpseg_clamp_mss(cfg->mss, cfg->tail);
+		t->clamp = cfg->no_fragment ? piece_max(t, 20) : tcpseg_clamp_mss(piece_max(t, 20), cfg->tail);
 	frag_plan_init(&t->plan);
 	t->plan.trailing = cfg->tail;
 	t->plan.id_policy = (enum frag_id_policy)cfg->frag_id_policy;
@@ -105,6 +145,7 @@ void tf_free(struct tf *t)
 		return;
 	nat_free(t->nat);
 	free(t->frame);
+	free(t->ehframe);
 	free(t->pieces);
 	free(t->fo->buf);
 	free(t->fo);
@@ -268,13 +309,19 @@ static void from_client(struct tf *t, const struct pkt *p, uint64_t now)
  * Ethernet header (core/frag link header): no second copy here. */
 static int send_piece(struct tf *t, size_t pkt_len, bool frag)
 {
+	struct frag_plan plan = t->plan;
 	int sent = 0;
 
 	if (!frag)
 		return send_frame(t, TF_LEG_CLIENT, t->frame, BUILD_ETH_LEN + pkt_len) ? 0 : -1;
+	if (t->cfg.split_chain) {	/* --allow-split-chain: as the MTU cuts it */
+		plan.trailing = 0;
+		plan.max_size = t->cfg.client_mtu;
+		plan.min_frags = 2;
+	}
 	t->fo->link = t->frame;
 	t->fo->link_len = BUILD_ETH_LEN;
-	if (frag_split(t->frame + BUILD_ETH_LEN, pkt_len, &t->plan, t->fo) < 0) {
+	if (frag_split(t->frame + BUILD_ETH_LEN, pkt_len, &plan, t->fo) < 0) {
 		debugmsg("fragmenter refused: %s", t->fo->err);
 		drop(t, TF_DROP_FRAG_REFUSED);
 		return -1;
@@ -315,7 +362,7 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 	struct tcpseg_addr a;
 	struct cur in, segc;
 	uint32_t seglen, plen;
-	size_t n, ip_off, tcp_off;
+	size_t n, ip_off, tcp_off, flen;
 	uint64_t frags = 0, segs = 0;
 	struct wcur w;
 
@@ -337,7 +384,8 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 	seglen = ip->tot_len - (p->l4_off - ip->off);
 	plen = seglen - p->l4_hlen;
 
-	if (plen <= t->cfg.tail || (p->tcp_flags & (TCPF_SYN | TCPF_RST))) {
+	if (plen <= (t->cfg.no_fragment ? piece_max(t, p->l4_hlen) : t->cfg.tail) ||
+	    (p->tcp_flags & (TCPF_SYN | TCPF_RST))) {
 		/* Small segments and handshakes go whole, addresses rewritten. */
 		size_t len = rewrite(t, p, b->client_mac, t->cfg.client_if_mac, t->cfg.listen,
 				     b->client, b->service_port, b->client_port, &ip_off, &tcp_off);
@@ -351,6 +399,8 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 			w.p = w.end;
 			build_l4_checksum(&w, ip_off);
 		}
+		if (plen && !(len = with_eh(t, len)))
+			return;
 		if (send_frame(t, TF_LEG_CLIENT, t->frame, len)) {
 			t->ctr.segments++;
 			t->ctr.whole++;
@@ -373,7 +423,12 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 		drop(t, TF_DROP_MALFORMED);
 		return;
 	}
-	n = tcpseg_plan(plen, p->l4_hlen, t->cfg.mss, t->cfg.tail, t->pieces, t->max_pieces);
+	if (t->cfg.no_fragment || t->cfg.split_chain)
+		n = tcpseg_plan_whole(plen, piece_max(t, p->l4_hlen), t->pieces, t->max_pieces);
+	else
+		n = tcpseg_plan(plen, p->l4_hlen, piece_max(t, p->l4_hlen), t->cfg.tail, t->pieces, t->max_pieces);
+	for (size_t i = 0; t->cfg.split_chain && i < n; i++)
+		t->pieces[i].frag = t->pieces[i].len > t->cfg.tail;
 	if (n == 0) {
 		drop(t, TF_DROP_MALFORMED);
 		return;
@@ -396,7 +451,9 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 			drop(t, TF_DROP_TOO_BIG);
 			break;
 		}
-		r = send_piece(t, wcur_off(&w) - BUILD_ETH_LEN, t->pieces[i].frag);
+		if (!(flen = with_eh(t, wcur_off(&w))))
+			break;
+		r = send_piece(t, flen - BUILD_ETH_LEN, t->pieces[i].frag);
 		if (r < 0)
 			break;
 		segs++;

@@ -20,6 +20,8 @@
 
 #include "nat.h"
 
+struct eh_chain;
+
 enum tf_leg { TF_LEG_CLIENT = 0, TF_LEG_BACKEND = 1 };
 
 enum tf_drop {
@@ -56,6 +58,14 @@ struct tf_config {
 	int frag_id_policy;		/* FRAG_ID_* (random, sequential, fixed) */
 	uint32_t frag_fixed_id;
 	struct nat_config nat;		/* on_end/ctx are the engine's: leave them NULL */
+	/* --eh chain (core/eh, kept by the caller; NULL: none) inserted into every
+	 * segment carrying data to a client; --no-fragment: such segments go
+	 * whole, cut so that each fits client_mtu with the chain; split_chain:
+	 * the chain does not fit a leading fragment (--allow-split-chain), pieces
+	 * go as fragments of at most client_mtu.  client_mtu 0: unknown. */
+	const struct eh_chain *eh;
+	bool no_fragment, split_chain;
+	uint32_t client_mtu;
 	/* callbacks */
 	int (*send)(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len);
 	void (*on_binding)(void *ctx, const struct nat_binding *b, enum tf_event ev,

@@ -127,6 +127,17 @@ size_t tcpseg_plan(uint32_t len, uint32_t thl, uint32_t mss, uint32_t tail,
 	}
 }
 
+size_t tcpseg_plan_whole(uint32_t len, uint32_t max, struct tcpseg_piece *out, size_t maxn)
+{
+	if (max == 0 || maxn == 0)
+		return 0;
+	if (len == 0) {
+		out[0] = (struct tcpseg_piece){ 0, 0, false };
+		return 1;
+	}
+	return put_whole(0, len, max, out, 0, maxn);
+}
+
 bool tcpseg_read(struct cur *c, struct tcpseg_seg *s)
 {
 	uint8_t doff;

@@ -38,6 +38,10 @@ size_t tcpseg_max_pieces(uint32_t len, uint32_t tail);
 size_t tcpseg_plan(uint32_t len, uint32_t thl, uint32_t mss, uint32_t tail,
 		   struct tcpseg_piece *out, size_t max);
 
+/* Pieces of at most max octets, all whole (frag false), near-equal:
+ * --no-fragment and split-chain cutting.  0 when max is too small. */
+size_t tcpseg_plan_whole(uint32_t len, uint32_t max, struct tcpseg_piece *out, size_t maxn);
+
 /* The MSS to announce to the back end so that its full-sized segments need no
  * re-cutting: the largest M <= mss with 20 + M - tail = 0 (mod 8).  A sender
  * that subtracts its TCP options from the MSS (RFC 9293 §3.7.1, as Linux and
