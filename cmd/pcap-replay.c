@@ -16,6 +16,7 @@
 #include "applets.h"
 #include "args.h"
 #include "capfile.h"
+#include "eh.h"
 #include "emit.h"
 #include "frag.h"
 #include "pace.h"
@@ -59,6 +60,13 @@ static const char usage_text[] =
 	"                          (alias --fixcsum)\n"
 	"      --fragment SIZE     cut IPv6 packets longer than SIZE octets into fragments\n"
 	"      --mtu N             skip (and count) packets whose IP packet exceeds N octets\n"
+	"Extension headers (inserted before --mtu and --fragment apply):\n"
+	"      --eh SPEC           insert into every IPv6 packet (repeatable): hbh:N,\n"
+	"                          dst:N or dstu:N, N octets (8-2048, a multiple of 8),\n"
+	"                          optionally ,opt=T (one option of type 0-255)\n"
+	"      --eh-order ORDER    rfc (RFC 8200 order, default) or given\n"
+	"      --allow-split-chain let --fragment put part of the header chain outside\n"
+	"                          the first fragment (RFC 7112 forbids it)\n"
 	"Transmission:\n"
 	"      --tx-method M       auto, xdp (AF_XDP), ring (PACKET_MMAP), mmsg (sendmmsg),\n"
 	"                          packet, pcap\n"
@@ -77,6 +85,7 @@ static const char usage_text[] =
 enum {
 	OPT_DURATION = 256, OPT_MAX_SLEEP, OPT_SRC_MAC, OPT_DST_MAC, OPT_SRC_IP, OPT_DST_IP,
 	OPT_MTU, OPT_FRAGMENT, OPT_FIX_CHECKSUMS, OPT_TX_METHOD, OPT_NO_BYPASS, OPT_NO_PROGRESS,
+	OPT_EH, OPT_EH_ORDER, OPT_ALLOW_SPLIT_CHAIN,
 };
 
 const struct option pcap_replay_longopts[] = {
@@ -105,6 +114,9 @@ const struct option pcap_replay_longopts[] = {
 	{ "fixcsum", no_argument, NULL, OPT_FIX_CHECKSUMS },
 	{ "fragment", required_argument, NULL, OPT_FRAGMENT },
 	{ "mtu", required_argument, NULL, OPT_MTU },
+	{ "eh", required_argument, NULL, OPT_EH },
+	{ "eh-order", required_argument, NULL, OPT_EH_ORDER },
+	{ "allow-split-chain", no_argument, NULL, OPT_ALLOW_SPLIT_CHAIN },
 	{ "tx-method", required_argument, NULL, OPT_TX_METHOD },
 	{ "no-bypass", no_argument, NULL, OPT_NO_BYPASS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -151,6 +163,10 @@ struct replay {
 	uint8_t *fbuf;			/* fragments, back to back */
 	size_t fbuf_cap;
 	struct rewrite_cfg rw;
+	struct eh_chain eh;		/* --eh (eh.n == 0: none) */
+	bool allow_split;		/* --allow-split-chain */
+	uint8_t *ehwork;		/* a frame with the chain inserted */
+	size_t ehwork_cap;
 	enum txfast_method method;
 	unsigned txflags;
 	int dlt;
@@ -183,6 +199,7 @@ struct replay {
 	uint64_t fixed, fixed_frames, fix_skipped_frag;
 	uint64_t dump_failed;
 	uint64_t skipped_link;		/* frames of another link type (mixed pcapng) */
+	uint64_t eh_inserted, eh_skipped[EH_SKIP_N];	/* --eh: frames that took the chain, left as they were */
 	bool interrupted;
 };
 
@@ -281,6 +298,8 @@ static void open_outputs(struct replay *r)
 			if (r->in[i].kind != CAPFILE_PCAP)
 				flags = PIO_DUMP_NSEC;
 		}
+		if (snaplen && r->eh.n)		/* room for the inserted headers */
+			snaplen = snaplen + (int)r->eh.total > PIO_SNAPLEN ? PIO_SNAPLEN : snaplen + (int)r->eh.total;
 		r->dump = pio_dump_open(r->outpath, r->dlt, snaplen ? snaplen : PIO_SNAPLEN, flags);
 	}
 }
@@ -418,7 +437,7 @@ static bool over_mtu(struct replay *r, const struct pkt *p, uint32_t len, uint32
  * False when the frame goes out as it is: not IPv6, short enough, or not
  * cuttable (counted, the first reason reported). */
 static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
-		     const struct pkt *p, uint64_t ts_ns)
+		     const struct pkt *p, uint64_t ts_ns, bool eh_inserted)
 {
 	const struct pkt_ip *ip = p->n_ip ? &p->ip[0] : NULL;
 	const uint8_t *l2, *pkt6;
@@ -446,6 +465,9 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 	r->fout->cap = r->fbuf_cap;
 	r->fout->link = l2;
 	r->fout->link_len = ip->off;
+	/* A `dstu` the chain put in repeats in every fragment (RFC 8200 §4.5
+	 * alone would call it fragmentable without a Routing header). */
+	r->plan.unfrag_min = eh_inserted ? eh_unfrag_len(&r->eh, pkt6, ip->tot_len) : 0;
 	if (frag_split(pkt6, ip->tot_len, &r->plan, r->fout) < 0) {
 		if (!r->unfragmentable++)
 			warnmsg("frame %llu: cannot fragment: %s; sent as it is",
@@ -469,13 +491,33 @@ static bool fragment(struct replay *r, const uint8_t *frame, uint32_t len,
 	return true;
 }
 
-/* One frame of input: rewrite, check, send. */
+/* --eh: the chain into the frame's first IPv6 layer (core/eh), after the
+ * rewrites and checksum fixes; the transport checksums stay valid (neither
+ * the pseudo-header nor the data change).  A frame that cannot take it goes
+ * on as it was, counted by reason. */
+static bool insert_eh(struct replay *r, const uint8_t **frame, uint32_t *len, uint32_t *wirelen)
+{
+	size_t out = 0;
+	enum eh_skip why = eh_insert(&r->eh, r->dlt, *frame, *len, r->ehwork, r->ehwork_cap, &out);
+
+	if (why != EH_INSERTED) {
+		r->eh_skipped[why]++;
+		return false;
+	}
+	r->eh_inserted++;
+	*wirelen += (uint32_t)out - *len;
+	*len = (uint32_t)out;
+	*frame = r->ehwork;
+	return true;
+}
+
+/* One frame of input: rewrite, check, insert extension headers, send. */
 static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 {
 	const uint8_t *frame = f->data;
-	uint32_t len = f->caplen;
+	uint32_t len = f->caplen, wirelen = f->wirelen;
 	struct pkt p;
-	bool parsed = false;
+	bool parsed = false, eh_in = false;
 
 	r->read++;
 	if (f->caplen < f->wirelen)
@@ -519,13 +561,15 @@ static void process(struct replay *r, const struct pio_frame *f, uint64_t ts_ns)
 		if (res.skip == PKTSUM_SKIP_FRAGMENT)
 			r->fix_skipped_frag++;
 	}
-	if ((r->mtu || r->frag_size) && !parsed)
-		pkt_parse(&p, r->dlt, frame, len, f->wirelen);
-	if (r->frag_size && fragment(r, frame, len, &p, ts_ns))
+	if (r->eh.n)
+		eh_in = insert_eh(r, &frame, &len, &wirelen);
+	if ((r->mtu || r->frag_size) && (!parsed || eh_in))
+		pkt_parse(&p, r->dlt, frame, len, wirelen);
+	if (r->frag_size && fragment(r, frame, len, &p, ts_ns, eh_in))
 		return;
-	if (r->mtu && over_mtu(r, &p, len, f->wirelen))
+	if (r->mtu && over_mtu(r, &p, len, wirelen))
 		return;
-	emit_frame(r, frame, len, f->wirelen, ts_ns);
+	emit_frame(r, frame, len, wirelen, ts_ns);
 }
 
 /* A pcapng file may mix link types; the replay sends (and -w writes) the
@@ -703,6 +747,24 @@ static void summary(struct replay *r, double elapsed)
 		em_u64(EM_ANY, "fix_skipped_fragments", ", %llu fragments left as they were",
 		       r->fix_skipped_frag);
 	}
+	em_str(r->eh.n ? EM_ANY : EM_JSON, "eh", "\nextension headers '%s':", r->eh.spec);
+	if (r->eh.n) {
+		uint64_t skipped = 0;
+
+		for (unsigned i = 1; i < EH_SKIP_N; i++)
+			skipped += r->eh_skipped[i];
+		em_u64(EM_ANY, "eh_inserted", " inserted into %llu frames", r->eh_inserted);
+		em_u64(EM_ANY, "eh_skipped", ", %llu left as they were", skipped);
+		em_obj_begin(EM_ANY, "eh_skip", skipped ? " (" : NULL);
+		for (unsigned i = 1, said = 0; i < EH_SKIP_N; i++) {
+			if (!r->eh_skipped[i])
+				continue;
+			em_u64(EM_ANY, eh_skip_name((enum eh_skip)i), said++ ? ", %llu " : "%llu ",
+			       r->eh_skipped[i]);
+			em_text("%s", eh_skip_name((enum eh_skip)i));
+		}
+		em_obj_end(EM_ANY, skipped ? ")" : NULL);
+	}
 	if (r->frag_size) {
 		em_u64(EM_ANY, "fragmented", "\nfragmented %llu packets", r->fragmented);
 		em_u64(EM_ANY, "fragments", " into %llu fragments", r->fragments);
@@ -731,6 +793,28 @@ static void summary(struct replay *r, double elapsed)
 	em_end();
 }
 
+/* A chain that no packet could carry under --fragment / --mtu is bad usage
+ * (exit 2), named with its sizes.  The smallest upper-layer header (UDP,
+ * ICMPv6: 8 octets) is assumed; a packet with a longer one that does not fit
+ * is counted when it comes. */
+static void check_eh_plan(const struct replay *r)
+{
+	uint32_t unfrag = 40 + r->eh.unfrag_total, chain = r->eh.total - r->eh.unfrag_total + 8;
+	uint32_t first = r->allow_split ? 8 : (chain + 7) & ~7u;
+
+	if (r->frag_size && unfrag + FRAG_HDR_LEN + first > r->frag_size)
+		die(EXIT_USAGE, "--fragment %u cannot carry --eh '%s': every fragment repeats %u octets "
+		    "(IPv6 header + %u of unfragmentable headers) and the 8-octet Fragment header, "
+		    "and the first one needs %u octets for %s, %u octets in all%s",
+		    r->frag_size, r->eh.spec, unfrag, r->eh.unfrag_total, first,
+		    r->allow_split ? "data" : "the rest of the header chain (RFC 7112; with an 8-octet upper-layer header)",
+		    unfrag + FRAG_HDR_LEN + first, r->allow_split ? "" : " (or --allow-split-chain)");
+	if (r->mtu && !r->frag_size && 40 + r->eh.total + 8 > r->mtu)
+		die(EXIT_USAGE, "--mtu %u cannot carry --eh '%s': 40 octets of IPv6 header + %u of extension headers "
+		    "+ 8 of upper-layer header = %u octets (--fragment SIZE cuts such packets)",
+		    r->mtu, r->eh.spec, r->eh.total, 40 + r->eh.total + 8);
+}
+
 static void add_map(struct v6_rewrite *maps, unsigned *n, const char *opt, const char *v)
 {
 	if (*n >= REWRITE_MAX_MAPS)
@@ -753,9 +837,16 @@ static void prepare(struct replay *r, const char **files, unsigned n_files, bool
 		r->est_total += (uint64_t)r->in[i].size;
 	r->progress = !no_progress && isatty(STDERR_FILENO) && v6_verbosity >= 0;
 	r->work = xmalloc(PIO_SNAPLEN);
+	if (r->eh.n) {
+		r->ehwork_cap = PIO_SNAPLEN + r->eh.total;
+		r->ehwork = xmalloc(r->ehwork_cap);
+	}
 	if (r->frag_size) {
 		frag_plan_init(&r->plan);
 		r->plan.max_size = r->frag_size;
+		/* RFC 7112: the whole header chain in the first fragment, when the
+		 * experiment adds headers (--allow-split-chain lifts it) */
+		r->plan.rfc7112 = r->eh.n && !r->allow_split;
 		r->fout = xcalloc(1, sizeof(*r->fout));
 	}
 	open_outputs(r);
@@ -843,6 +934,7 @@ static int finish(struct replay *r, bool json)
 	if (r->tx)
 		txfast_close(r->tx);
 	free(r->work);
+	free(r->ehwork);
 	free(r->fout);
 	free(r->fbuf);
 	free(r->arena);
@@ -863,7 +955,7 @@ int pcap_replay_main(int argc, char **argv)
 {
 	static const char shortopts[] = "i:w:r:x:p:M:tl:KL:c:Cjqvh";
 	struct replay r = { .mode = PACE_ORIGINAL, .pace_arg = 1.0, .loops = 1 };
-	bool json = false, no_progress = false, timing_set = false;
+	bool json = false, no_progress = false, timing_set = false, eh_given = false;
 	const char **files = xcalloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
 	int c;
@@ -922,6 +1014,9 @@ int pcap_replay_main(int argc, char **argv)
 			break;
 		}
 		case OPT_NO_BYPASS: r.txflags |= TXF_NO_BYPASS; break;
+		case OPT_EH: arg_eh("eh", optarg, &r.eh); break;
+		case OPT_EH_ORDER: eh_given = arg_eh_order("eh-order", optarg); break;
+		case OPT_ALLOW_SPLIT_CHAIN: r.allow_split = true; break;
 		case 'j': json = true; break;
 		case OPT_NO_PROGRESS: no_progress = true; break;
 		case 'q': v6_verbosity = -1; break;
@@ -940,6 +1035,9 @@ int pcap_replay_main(int argc, char **argv)
 		die_usage("no capture file given");
 	if (r.outpath && !r.ifname && !timing_set)
 		r.mode = PACE_TOPSPEED;
+	arg_eh_finish(&r.eh, eh_given);
+	if (r.eh.n)
+		check_eh_plan(&r);
 
 	prepare(&r, files, n_files, no_progress);
 	replay(&r);

@@ -1,6 +1,7 @@
 /* args.c - the one parser for option values: numbers, addresses (RFC 4291,
  * RFC 791 dotted quad), prefixes, MACs, port lists, rewrites; RFC 5952 text. */
 #include "args.h"
+#include "eh.h"
 #include "frag.h"
 #include "util.h"
 
@@ -535,3 +536,32 @@ ARG_WRAP(ports, uint8_t out[8192])
 ARG_WRAP(rewrite, struct v6_rewrite *out)
 ARG_WRAP(frag_id, struct frag_id_arg *out)
 ARG_WRAP(tx, bool *out)
+
+void arg_eh(const char *opt, const char *s, struct eh_chain *ch)
+{
+	char err[EH_ERRLEN];
+	size_t n = strlen(s);
+	const char *why = err;
+
+	if (eh_parse(ch, s, err))
+		return;
+	/* eh_parse() names the SPEC itself: "'SPEC': why" */
+	if (err[0] == '\'' && !strncmp(err + 1, s, n) && !strncmp(err + 1 + n, "': ", 3))
+		why = err + n + 4;
+	bad_value(opt, s, why);
+}
+
+bool arg_eh_order(const char *opt, const char *s)
+{
+	if (strcmp(s, "rfc") && strcmp(s, "given"))
+		bad_value(opt, s, "expected rfc (RFC 8200 §4.1 order) or given");
+	return !strcmp(s, "given");
+}
+
+void arg_eh_finish(struct eh_chain *ch, bool given_order)
+{
+	char err[EH_ERRLEN];
+
+	if (!eh_finish(ch, given_order, err))
+		die(EXIT_USAGE, "--eh %s: %s", ch->spec, err);
+}

@@ -76,4 +76,12 @@ void arg_rewrite(const char *opt, const char *s, struct v6_rewrite *out);
 void arg_frag_id(const char *opt, const char *s, struct frag_id_arg *out);
 void arg_tx(const char *opt, const char *s, bool *raw);
 
+/* --eh SPEC (core/eh.h eh_parse), --eh-order rfc|given (true: given), and
+ * the check after the last --eh (eh_finish: order, duplicates); exit 2
+ * with the reason. */
+struct eh_chain;
+void arg_eh(const char *opt, const char *s, struct eh_chain *ch);
+bool arg_eh_order(const char *opt, const char *s);
+void arg_eh_finish(struct eh_chain *ch, bool given_order);
+
 #endif

@@ -372,3 +372,40 @@ enum eh_skip eh_insert(const struct eh_chain *ch, int dlt, const uint8_t *in, si
 		return why;
 	return write_frame(ch, &p, k, sites, nsites, in, len, out, cap, outlen);
 }
+
+uint32_t eh_unfrag_len(const struct eh_chain *ch, const uint8_t *ip6, size_t len)
+{
+	bool has_dstu = false;
+	unsigned first, want;
+	uint32_t end = 40;
+	struct pkt p;
+	const struct pkt_ip *ip;
+
+	for (unsigned i = 0; i < ch->n_unfrag; i++)
+		has_dstu |= ch->h[i].kind == EH_DSTU;
+	if (!has_dstu || len > UINT32_MAX)
+		return 0;
+	pkt_parse(&p, V6_DLT_IPV6, ip6, (uint32_t)len, (uint32_t)len);
+	if (p.n_ip == 0 || p.ip[0].version != 6)
+		return 0;
+	ip = &p.ip[0];
+	if (ch->given_order) {
+		/* the chain as given right after the IPv6 header */
+		first = 0;
+		want = ch->n_unfrag;
+	} else {
+		/* hbh (inserted or already there), then the one dstu */
+		first = ip->n_ext && ip->ext[0].type == 0;
+		want = 1;
+	}
+	if (first + want > ip->n_ext)
+		return 0;
+	for (unsigned i = 0; i < first + want; i++) {
+		uint8_t t = ip->ext[i].type;
+
+		if (i >= first && t != (ch->given_order ? eh_proto(ch->h[i].kind) : 60))
+			return 0;
+		end = ip->ext[i].off + ip->ext[i].len;
+	}
+	return end;
+}

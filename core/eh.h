@@ -108,4 +108,12 @@ const char *eh_skip_name(enum eh_skip s);
 enum eh_skip eh_insert(const struct eh_chain *ch, int dlt, const uint8_t *in, size_t len,
 		       uint8_t *out, size_t cap, size_t *outlen);
 
+/* For the IPv6 packet ip6[0..len) (IPv6 header first) into which
+ * eh_insert() put `ch`: the octets, from the IPv6 header, that its
+ * unfragmentable headers (hbh, dstu) end at, for frag_plan.unfrag_min
+ * (core/frag.h); 0 when the chain has no dstu header (RFC 8200 §4.5 alone
+ * is then right) or the packet does not have the headers where eh_insert()
+ * puts them. */
+uint32_t eh_unfrag_len(const struct eh_chain *ch, const uint8_t *ip6, size_t len);
+
 #endif

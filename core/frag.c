@@ -40,39 +40,55 @@ void frag_plan_init(struct frag_plan *plan)
 	plan->id_policy = FRAG_ID_RANDOM;
 }
 
-/* RFC 8200 §4.5: everything up to and including the Routing header, else a
- * Hop-by-Hop Options header, stays in every fragment.  Returns its length and
- * where the Next Header to rewrite to 44 lies. */
-static uint32_t unfrag_part(const struct pkt_ip *ip, uint32_t *nh_pos)
+/* RFC 8200 §4.5: the IPv6 header and every header up to and including the
+ * last Routing header, else a leading Hop-by-Hop Options header, else no
+ * extension header, stays in every fragment (a Destination Options header
+ * before the Routing header is so unfragmentable; one without a Routing
+ * header is not).  `min` > 0 extends the part to at least that boundary (a
+ * `dstu` header the caller inserted).  Returns its length and where the Next
+ * Header to rewrite to 44 lies, or 0 when `min` is not a header boundary
+ * before the upper layer. */
+static uint32_t unfrag_part(const struct pkt_ip *ip, uint32_t min, uint32_t *nh_pos)
 {
 	uint32_t u = 40;
+	bool min_ok = min <= 40;
 
 	*nh_pos = 6;
 	for (unsigned i = 0; i < ip->n_ext; i++) {
-		if (ip->ext[i].type == 43 || (i == 0 && ip->ext[i].type == 0)) {
-			u = ip->ext[i].off + ip->ext[i].len;
-			*nh_pos = ip->ext[i].off;
+		uint32_t end = ip->ext[i].off + ip->ext[i].len;
+
+		if (ip->ext[i].type == 44)
+			break;
+		if (ip->ext[i].type == 43 || (i == 0 && ip->ext[i].type == 0) || end <= min) {
+			if (end >= u) {
+				u = end;
+				*nh_pos = ip->ext[i].off;
+			}
 		}
+		if (end == min)
+			min_ok = true;
 	}
-	return u;
+	return min_ok ? u : 0;
 }
 
 size_t frag_out_need(const uint8_t *pkt, size_t len)
 {
 	struct pkt p;
-	uint32_t u = (uint32_t)len, nh_pos, n;
+	uint32_t u = (uint32_t)len, hdr, nh_pos, n;
 
 	if (len > IP6_MAX_PACKET)
 		return len;
 	pkt_parse(&p, V6_DLT_IPV6, pkt, (uint32_t)len, (uint32_t)len);
 	if (p.n_ip && p.ip[0].version == 6 && p.ip[0].verdict == PKT_OK)
-		u = unfrag_part(&p.ip[0], &nh_pos);
+		u = unfrag_part(&p.ip[0], 0, &nh_pos);
 	if (u > len)
 		u = (uint32_t)len;
+	/* a caller's unfrag_min may repeat up to the upper layer in each */
+	hdr = p.n_ip && p.ip[0].ul_off > u && p.ip[0].ul_off <= len ? p.ip[0].ul_off : u;
 	n = (uint32_t)(len - u) / 8 + 1;
 	if (n > FRAG_MAX_FRAGS)
 		n = FRAG_MAX_FRAGS;
-	return len + (size_t)n * (u + FRAG_HDR_LEN);
+	return len + (size_t)n * (hdr + FRAG_HDR_LEN);
 }
 
 uint32_t frag_next_id(const struct frag_plan *plan)
@@ -148,6 +164,15 @@ static int even_fill(struct frag_out *out, uint32_t r, uint32_t k, uint32_t *d)
 	}
 	d[k - 1] = r - used;
 	return 0;
+}
+
+/* RFC 7112 refusal, naming every size involved. */
+static int refuse_split_chain(struct frag_out *out, uint32_t first, uint32_t U, uint32_t chain, uint32_t maxp)
+{
+	return refuse(out, "header chain split (RFC 7112): the first fragment would carry %u octets (maximum size %u), "
+		      "but the chain after the %u-octet unfragmentable part is %u octets (extension headers through "
+		      "the upper-layer header): it needs a first fragment of at least %u octets, or allow a split chain",
+		      first, maxp, U, chain, U + FRAG_HDR_LEN + round8(chain));
 }
 
 /* Decide the data size of every fragment, in offset order. */
@@ -241,8 +266,7 @@ static int plan_sizes(struct frag_out *out, const struct frag_plan *plan, uint32
 			/* RFC 7112: grow the first fragment to hold the chain, share the rest */
 			uint32_t f = round8(need1);
 			if (f > cap8)
-				return refuse(out, "the %u-octet header chain does not fit the first fragment at maximum size %u (RFC 7112)",
-					      need1, maxp);
+				return refuse_split_chain(out, cap8, U, need1, maxp);
 			if (f >= F)
 				return refuse(out, "the %u-octet header chain leaves nothing for %u fragments (RFC 7112)",
 					      need1, k);
@@ -254,7 +278,7 @@ static int plan_sizes(struct frag_out *out, const struct frag_plan *plan, uint32
 	*n = k;
 first_check:
 	if (d[0] < need1)
-		return refuse(out, "first fragment of %u octets does not hold the %u-octet header chain (RFC 7112)", d[0], need1);
+		return refuse_split_chain(out, d[0], U, chain, maxp);
 	return 0;
 }
 
@@ -293,7 +317,8 @@ struct frag_in {
 
 /* Phase 1: the input is one whole, parseable IPv6 packet; find its
  * unfragmentable part and the header chain of the fragmentable one. */
-static int split_input(const uint8_t *pkt, size_t len, struct frag_out *out, struct frag_in *in)
+static int split_input(const uint8_t *pkt, size_t len, uint32_t unfrag_min, struct frag_out *out,
+		       struct frag_in *in)
 {
 	uint16_t plen = 0;
 	uint8_t b0 = 0;
@@ -323,7 +348,10 @@ static int split_input(const uint8_t *pkt, size_t len, struct frag_out *out, str
 	if (ip->n_ext == PKT_MAX_EXT)
 		return refuse(out, "input has more extension headers than the fragmenter follows (%u)", PKT_MAX_EXT);
 
-	in->U = unfrag_part(ip, &in->nh_pos);
+	in->U = unfrag_part(ip, unfrag_min, &in->nh_pos);
+	if (in->U == 0)
+		return refuse(out, "unfragmentable part of %u octets does not end at an extension-header boundary before the upper layer (at %u)",
+			      unfrag_min, ip->ul_off);
 	in->nh0 = 0;
 	cur_peek_u8(&in->c, in->nh_pos, &in->nh0);
 	in->F = (uint32_t)len - in->U;
@@ -448,7 +476,7 @@ int frag_split(const uint8_t *pkt, size_t len, const struct frag_plan *plan, str
 	out->n = 0;
 	out->used = 0;
 	out->fragmented = false;
-	if (split_input(pkt, len, out, &in))
+	if (split_input(pkt, len, plan->unfrag_min, out, &in))
 		return -1;
 	U = in.U;
 	F = in.F;

@@ -45,7 +45,17 @@ struct frag_plan {
 	uint32_t fixed_id;
 	struct frag_idgen *idgen;	/* required for FRAG_ID_SEQUENTIAL */
 	bool atomic;		/* a packet that needs no cutting gets an atomic Fragment header (RFC 6946) */
-	bool rfc7112;		/* refuse a first fragment without the whole header chain (RFC 7112) */
+	bool rfc7112;		/* refuse a first fragment without the whole header chain (RFC 7112);
+				 * false = "allow a split chain" (--allow-split-chain) */
+	/* Unfragmentable part (RFC 8200 §4.5).  0: the RFC walk alone: the IPv6
+	 * header and every header up to and including the last Routing header,
+	 * else a leading Hop-by-Hop header, else none.  > 0: the unfragmentable
+	 * part reaches at least this many octets from the start of the IPv6
+	 * header (further if the walk says so); it must end at an extension-header
+	 * boundary before the upper layer.  A caller that inserted a `dstu`
+	 * Destination Options header (eh_unfrag_len() in core/eh.h) says so here,
+	 * so the header repeats in every fragment even with no Routing header. */
+	uint32_t unfrag_min;
 };
 
 /* One output fragment, in emission order. */
@@ -70,7 +80,7 @@ struct frag_out {
 	uint32_t unfrag_len;	/* octets repeated in every fragment (IPv6 header + unfragmentable headers) */
 	uint32_t chain_len;	/* octets of headers (extension + upper-layer) in the fragmentable part */
 	size_t used;		/* octets of buf written */
-	char err[192];		/* why frag_split() refused */
+	char err[320];		/* why frag_split() refused */
 	struct frag_piece piece[FRAG_MAX_FRAGS];
 };
 

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "eh.h"
 #include "frag.h"
 #include "pkt.h"
 #include "reasm.h"
@@ -443,6 +444,154 @@ static void test_exact_cuts(void)
 	reasm_free(ra);
 }
 
+/* A chain inserted by core/eh, then cut: hbh and dstu repeat in every
+ * fragment, dst travels in the first; RFC 7112 refusals name the sizes. */
+static uint8_t ehbuf[70000];
+
+static size_t eh_packet(const char *const *specs, bool given, enum gen_chain gch, enum gen_l4 l4,
+			size_t payload, struct eh_chain *ch)
+{
+	char err[EH_ERRLEN];
+	uint32_t unfrag;
+	size_t len = gen_packet(pktbuf, sizeof(pktbuf), gch, l4, payload, &unfrag), out = 0;
+
+	eh_chain_init(ch);
+	for (unsigned i = 0; specs[i]; i++)
+		CHECKF(eh_parse(ch, specs[i], err), "%s", err);
+	CHECKF(eh_finish(ch, given, err), "%s", err);
+	CHECK_EQ(eh_insert(ch, V6_DLT_IPV6, pktbuf, len, ehbuf, sizeof(ehbuf), &out), EH_INSERTED);
+	memcpy(pktbuf, ehbuf, out);
+	return out;
+}
+
+static void test_eh_chains(void)
+{
+	static const char *const all[] = { "dst:256", "dstu:16", "hbh:8", NULL };
+	static const char *const dsts[] = { "dst:8", "dstu:24", NULL };
+	static const char *const dstonly[] = { "dst:8", NULL };
+	static const char *const given[] = { "dstu:8", "hbh:16", "dst:8", NULL };
+	struct reasm *ra = reasm_new(NULL);
+	struct eh_chain ch;
+	struct frag_plan pl;
+	size_t len;
+	uint32_t u;
+
+	/* RFC 8200 §4.5 alone: only the leading Hop-by-Hop header repeats */
+	len = eh_packet(all, false, GEN_NONE, GEN_UDP, 3000, &ch);
+	CHECK_EQ(len, 40 + 8 + 16 + 256 + 8 + 3000);
+	frag_plan_init(&pl);
+	pl.max_size = 1280;
+	pl.rfc7112 = true;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(fo.unfrag_len, 48);
+	CHECK_EQ(fo.chain_len, 16 + 256 + 8);
+	CHECK_EQ(check_fragments(pktbuf, len, 48, &pl, ra), 0);
+	/* the caller says dstu is unfragmentable: hbh + dstu in every fragment */
+	u = eh_unfrag_len(&ch, pktbuf, len);
+	CHECK_EQ(u, 40 + 8 + 16);
+	pl.unfrag_min = u;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(fo.unfrag_len, 64);
+	CHECK_EQ(fo.chain_len, 256 + 8);
+	CHECK(fo.n >= 3);
+	CHECK_EQ(check_fragments(pktbuf, len, 64, &pl, ra), 0);
+	/* a boundary that is not one, or past the upper layer, is refused */
+	pl.unfrag_min = 60;
+	expect_refusal(&pl, len, "extension-header boundary");
+	pl.unfrag_min = 40 + 8 + 16 + 256 + 8;
+	expect_refusal(&pl, len, "extension-header boundary");
+	/* unfrag_min below the walk's part changes nothing */
+	pl.unfrag_min = 40;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(fo.unfrag_len, 48);
+
+	/* RFC 7112: 1280 framing cannot carry a 2048-octet dst in the first fragment */
+	{
+		static const char *const huge[] = { "dst:2048", "hbh:8", NULL };
+
+		len = eh_packet(huge, false, GEN_NONE, GEN_TCP20, 100, &ch);
+		frag_plan_init(&pl);
+		pl.max_size = 1280;
+		pl.rfc7112 = true;
+		expect_refusal(&pl, len, "header chain split (RFC 7112): the first fragment would carry 1224 octets (maximum size 1280), "
+			       "but the chain after the 48-octet unfragmentable part is 2068 octets");
+		CHECK(strstr(fo.err, "at least 2128 octets") != NULL);
+		pl.rfc7112 = false;	/* --allow-split-chain */
+		CHECK_EQ(split(pktbuf, len, &pl), 0);
+		CHECK_EQ(check_fragments(pktbuf, len, 48, &pl, ra), 0);
+		pl.rfc7112 = true;
+		pl.max_size = 2128;
+		CHECK_EQ(split(pktbuf, len, &pl), 0);
+		CHECK_EQ(check_fragments(pktbuf, len, 48, &pl, ra), 0);
+		/* a first_size plan that cuts the chain names it too */
+		pl.max_size = 0;
+		pl.first_size = 1024;
+		expect_refusal(&pl, len, "first fragment would carry 1024 octets");
+	}
+
+	/* dstu with an existing Hop-by-Hop header: after it, then repeated */
+	len = eh_packet(dsts, false, GEN_HBH, GEN_ICMP6, 1500, &ch);
+	u = eh_unfrag_len(&ch, pktbuf, len);
+	CHECK_EQ(u, 40 + 8u * (pktbuf[41] + 1u) + 24);	/* the generator's HBH, then dstu */
+	CHECK_EQ(pktbuf[6], 0);
+	CHECK_EQ(pktbuf[40], 60);
+	frag_plan_init(&pl);
+	pl.max_size = 576;
+	pl.rfc7112 = true;
+	pl.unfrag_min = u;
+	pl.order = FRAG_ORDER_RANDOM;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(check_fragments(pktbuf, len, u, &pl, ra), 0);
+	/* dstu then a Routing header: the walk already reaches past the Routing header */
+	len = eh_packet(dsts, false, GEN_RT_DST, GEN_UDP, 1500, &ch);
+	u = eh_unfrag_len(&ch, pktbuf, len);
+	CHECK_EQ(u, 40 + 24);
+	pl.unfrag_min = u;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(fo.unfrag_len, 40 + 24 + 24);	/* dstu + Routing (type 0, 24 octets) */
+	CHECK_EQ(check_fragments(pktbuf, len, 40 + 24 + 24, &pl, ra), 0);
+	/* no dstu: eh_unfrag_len leaves it to the walk */
+	len = eh_packet(dstonly, false, GEN_NONE, GEN_UDP, 100, &ch);
+	CHECK_EQ(eh_unfrag_len(&ch, pktbuf, len), 0);
+	/* given order: the unfragmentable run as given */
+	len = eh_packet(given, true, GEN_NONE, GEN_UDP, 2000, &ch);
+	CHECK_EQ(ch.n_unfrag, 2);
+	u = eh_unfrag_len(&ch, pktbuf, len);
+	CHECK_EQ(u, 40 + 8 + 16);
+	pl.unfrag_min = u;
+	pl.order = FRAG_ORDER_IN;
+	CHECK_EQ(split(pktbuf, len, &pl), 0);
+	CHECK_EQ(check_fragments(pktbuf, len, u, &pl, ra), 0);
+	/* a packet that is not the chain's: 0 */
+	CHECK_EQ(eh_unfrag_len(&ch, pktbuf, 20), 0);
+	reasm_free(ra);
+}
+
+/* RFC 8200 §4.5 walk on chains the generator builds. */
+static void test_unfrag_walk(void)
+{
+	struct frag_plan pl;
+	uint32_t unfrag;
+
+	frag_plan_init(&pl);
+	pl.min_frags = 2;
+	for (enum gen_chain c = GEN_NONE; c < GEN_N_CHAINS; c++) {
+		size_t len = gen_packet(pktbuf, sizeof(pktbuf), c, GEN_UDP, 200, &unfrag);
+		const struct pkt_ip *ip;
+		uint32_t want = 40;
+		struct pkt p;
+
+		pkt_parse(&p, V6_DLT_IPV6, pktbuf, (uint32_t)len, (uint32_t)len);
+		ip = &p.ip[0];
+		if (ip->rthdr_off)	/* Routing present: everything through it (dst before it too) */
+			want = ip->rthdr_off + 24;
+		else if (ip->n_ext && ip->ext[0].type == 0)	/* else the Hop-by-Hop header */
+			want = ip->ext[0].len + 40;	/* a lone Destination Options header is fragmentable */
+		CHECK_EQ(split(pktbuf, len, &pl), 0);
+		CHECKF(fo.unfrag_len == want && unfrag == want, "chain %u: %u, want %u", c, fo.unfrag_len, want);
+	}
+}
+
 static void test_atomic_and_passthrough(void)
 {
 	struct frag_plan pl;
@@ -567,6 +716,8 @@ int main(int argc, char **argv)
 	printf("# seed %#llx\n", (unsigned long long)g_rng);
 	RUN(test_exact_cuts);
 	RUN(test_atomic_and_passthrough);
+	RUN(test_eh_chains);
+	RUN(test_unfrag_walk);
 	RUN(test_id_policies);
 	RUN(test_impossible_plans);
 	RUN(test_property_valid_plans);

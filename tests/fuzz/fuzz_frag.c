@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pl.order = (enum frag_order)(flags % 3);
 	pl.atomic = flags & 0x04;
 	pl.rfc7112 = flags & 0x08;
+	pl.unfrag_min = flags & 0x40 ? 40u + 8u * (first >> 11) : 0;	/* a caller's dstu: any boundary or none */
 	pl.id_policy = FRAG_ID_FIXED;
 	pl.fixed_id = 0x12345678;
 

@@ -235,3 +235,38 @@ for _ in range(2):
 	grep -qx '3000 B 2001:db8:1::1' "$LAB_BG_OUT"
 	grep -qx '100 s 2001:db8:1::1' "$LAB_BG_OUT"
 }
+
+@test "lab: --eh hbh:8 dstu:16 dst:256 then --fragment 1280: the kernel reassembles, the socket gets the payload byte-identical" {
+	lab_bg r /usr/bin/python3 -c '
+import hashlib, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9))
+s.settimeout(10)
+print("ready", flush=True)
+for _ in range(2):
+    d, a = s.recvfrom(65535)
+    print(len(d), hashlib.sha256(d).hexdigest(), a[0], flush=True)
+'
+	lab_wait 10 grep -q ready "$LAB_BG_OUT"
+	reasm() { lab_exec r awk '$1 == "Ip6ReasmOKs" { print $2 }' /proc/net/snmp6; }
+	before=$(reasm)
+	lab_capture r r0 "$CAP" ether src 02:00:00:00:00:01
+	run --separate-stderr lab_exec s "$V6KIT" pcap-replay -j -i s0 --eh dst:256 --eh dstu:16 --eh hbh:8 \
+		--fragment 1280 --dst-ip 2001:db8:2::1=2001:db8::2 "$FX/big.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field eh_inserted <<<"$output")" -eq 2 ]
+	[ "$(json_field fragments <<<"$output")" -eq 3 ]
+	lab_wait 5 grep -q '^100 ' "$LAB_BG_OUT"
+	sleep 0.2
+	lab_capture_stop "$CAP"
+	cat "$LAB_BG_OUT"
+	big=$(/usr/bin/python3 -c 'import hashlib; print(hashlib.sha256(b"B" * 3000).hexdigest())')
+	small=$(/usr/bin/python3 -c 'import hashlib; print(hashlib.sha256(b"s" * 100).hexdigest())')
+	grep -qx "3000 $big 2001:db8:1::1" "$LAB_BG_OUT"
+	grep -qx "100 $small 2001:db8:1::1" "$LAB_BG_OUT"
+	[ "$(( $(reasm) - before ))" -eq 1 ]
+	# on the wire: hbh and dstu in all three fragments, dst in the first only
+	[ "$(tshark -r "$CAP" -Y 'ipv6.fraghdr && ipv6.hopopts && ipv6.dstopts' 2>/dev/null | wc -l)" -eq 3 ]
+	[ "$(tshark -r "$CAP" -Y 'ipv6.fraghdr.offset == 0 && ipv6.fraghdr.nxt == 60' 2>/dev/null | wc -l)" -eq 1 ]
+	[ "$(tshark -r "$CAP" -T fields -e ipv6.dstopts.len_oct -Y 'udp.length == 3008' 2>/dev/null)" = "16,256" ]
+}
