@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"                     [--frag-id random|sequential|N] [--tx link|raw]\n"
 	"                     [--gateway-mac MAC|auto] [--allow PREFIX]... [--rate-limit QPS]\n"
 	"                     [--backend-timeout MS] [--drop-on-timeout] [--max-inflight N]\n"
-	"                     [--eh SPEC]... [--eh-order rfc8200|given] [--allow-split-chain]\n"
+	"                     [--eh SPEC]... [--eh-order rfc|given] [--allow-split-chain]\n"
 	"                     [--no-fragment]\n"
 	"                     [--user USER] [--json] [--log FILE] [-c N] [--timeout SEC]\n"
 	"\n"
@@ -76,7 +76,7 @@ static const char usage_text[] =
 	"      --eh SPEC           insert an extension header into every answer (repeatable):\n"
 	"                          hbh:N, dst:N or dstu:N (N octets, 8-2048, multiple of 8),\n"
 	"                          optionally ,opt=T (an option of type T, 0-255)\n"
-	"      --eh-order ORDER    rfc8200 (default: RFC 8200 4.1 order) or given\n"
+	"      --eh-order ORDER    rfc (default: RFC 8200 4.1 order) or given\n"
 	"      --allow-split-chain send even when the first fragment cannot hold the\n"
 	"                          whole header chain (RFC 7112 refuses that by default)\n"
 	"      --no-fragment       send answers whole (with --eh: headers measured alone)\n"
@@ -292,7 +292,7 @@ static bool set_frag_option(int c, const char *arg)
 		arg_eh("eh", arg, &D.eh);
 		break;
 	case OPT_EH_ORDER:
-		arg_eh_order("eh-order", arg, &D.eh_given);
+		D.eh_given = arg_eh_order("eh-order", arg);
 		break;
 	case OPT_ALLOW_SPLIT_CHAIN:
 		D.allow_split_chain = true;

@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"                      [--tx link|raw] [--backend-interface IFACE] [--backend-port PORT]\n"
 	"                      [--max-bindings N] [--binding-timeout SEC] [--nat-ports LO-HI]\n"
 	"                      [--no-clamp-mss] [--manage-host | --no-host-check]\n"
-	"                      [--eh SPEC]... [--eh-order rfc8200|given] [--allow-split-chain]\n"
+	"                      [--eh SPEC]... [--eh-order rfc|given] [--allow-split-chain]\n"
 	"                      [--no-fragment]\n"
 	"                      [--user USER] [--json [--log FILE]] [-w FILE] [-c N] [--timeout SEC]\n"
 	"\n"
@@ -67,7 +67,7 @@ static const char usage_text[] =
 	"      --eh SPEC               insert an extension header into every data segment to\n"
 	"                              clients (repeatable): hbh:N, dst:N or dstu:N (N octets,\n"
 	"                              8-2048, multiple of 8), optionally ,opt=T (type 0-255)\n"
-	"      --eh-order ORDER        rfc8200 (default: RFC 8200 4.1 order) or given\n"
+	"      --eh-order ORDER        rfc (default: RFC 8200 4.1 order) or given\n"
 	"      --allow-split-chain     cut as the MTU allows when a leading fragment cannot\n"
 	"                              hold the whole header chain (RFC 7112 refuses that)\n"
 	"      --no-fragment           send data segments whole, cut to fit the MTU with --eh\n"
@@ -393,7 +393,7 @@ static void parse_args(int argc, char **argv)
 		case OPT_USER: priv_lookup(optarg, &H.user); break;
 		case OPT_LOG: H.log_path = optarg; break;
 		case OPT_EH: arg_eh("eh", optarg, &H.eh); break;
-		case OPT_EH_ORDER: arg_eh_order("eh-order", optarg, &H.eh_given); break;
+		case OPT_EH_ORDER: H.eh_given = arg_eh_order("eh-order", optarg); break;
 		case OPT_ALLOW_SPLIT_CHAIN: H.allow_split_chain = true; break;
 		case OPT_NO_FRAGMENT: H.cfg.no_fragment = true; break;
 		default: die_getopt(argv, shortopts);

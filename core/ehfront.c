@@ -9,40 +9,6 @@
 #include "frag.h"
 #include "util.h"
 
-void arg_eh(const char *opt, const char *s, struct eh_chain *ch)
-{
-	char err[EH_ERRLEN];
-
-	if (!eh_parse(ch, s, err))
-		die_usage("invalid --%s value %s", opt, err);
-}
-
-bool parse_eh_order(const char *s, bool *given, char *err)
-{
-	if (!strcmp(s, "rfc8200") || !strcmp(s, "given")) {
-		*given = s[0] == 'g';
-		return true;
-	}
-	snprintf(err, ARG_ERRLEN, "expected rfc8200 or given");
-	return false;
-}
-
-void arg_eh_order(const char *opt, const char *s, bool *given)
-{
-	char err[ARG_ERRLEN];
-
-	if (!parse_eh_order(s, given, err))
-		die_usage("invalid --%s value '%s': %s", opt, s, err);
-}
-
-void arg_eh_finish(struct eh_chain *ch, bool given_order)
-{
-	char err[EH_ERRLEN];
-
-	if (!eh_finish(ch, given_order, err))
-		die_usage("invalid --eh list '%s': %s", ch->spec, err);
-}
-
 uint32_t ehf_first_room(const struct eh_chain *ch, uint32_t max_size)
 {
 	uint32_t fixed = 40 + ch->unfrag_total + FRAG_HDR_LEN;

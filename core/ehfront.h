@@ -13,15 +13,7 @@
 
 #define EHF_ERRLEN 400
 
-/* --eh SPEC (repeatable) through eh_parse(); dies with exit 2 and the
- * parser's reason ("invalid --eh value 'hbh:7': ..."). */
-void arg_eh(const char *opt, const char *s, struct eh_chain *ch);
-/* --eh-order rfc8200|given: *given true for "given". */
-bool parse_eh_order(const char *s, bool *given, char *err);
-void arg_eh_order(const char *opt, const char *s, bool *given);
-/* After the options: eh_finish() (RFC 8200 order unless given), dying with
- * exit 2 and the reason (two hbh headers under RFC 8200 order...). */
-void arg_eh_finish(struct eh_chain *ch, bool given_order);
+/* The option parsers are core/args (arg_eh, arg_eh_order, arg_eh_finish). */
 
 /* Octets of the chain that travel in the fragmentable part (dst, and in
  * given order anything after it). */

@@ -387,6 +387,7 @@ void fragtx_set_eh(struct fragtx *t, const struct eh_chain *ch)
 int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct frag_plan *plan,
 		struct frag_out *out, unsigned *sent)
 {
+	struct frag_plan plan_eh;
 	uint8_t dst[16];
 	unsigned failed = 0;
 	int hold = 0;
@@ -401,6 +402,9 @@ int fragtx_send(struct fragtx *t, const uint8_t *pkt, size_t len, const struct f
 		if (why != EH_INSERTED)
 			return set_err(t, "extension headers not inserted: %s", eh_skip_name(why));
 		pkt = t->ehpkt;
+		plan_eh = *plan;	/* a dstu repeats in every fragment too */
+		plan_eh.unfrag_min = eh_unfrag_len(t->eh, pkt, len);
+		plan = &plan_eh;
 	}
 	out->link = NULL;
 	out->link_len = 0;

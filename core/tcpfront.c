@@ -319,6 +319,8 @@ static int send_piece(struct tf *t, size_t pkt_len, bool frag)
 		plan.max_size = t->cfg.client_mtu;
 		plan.min_frags = 2;
 	}
+	if (t->cfg.eh)		/* a dstu repeats in every fragment too */
+		plan.unfrag_min = eh_unfrag_len(t->cfg.eh, t->frame + BUILD_ETH_LEN, pkt_len);
 	t->fo->link = t->frame;
 	t->fo->link_len = BUILD_ETH_LEN;
 	if (frag_split(t->frame + BUILD_ETH_LEN, pkt_len, &plan, t->fo) < 0) {

@@ -121,6 +121,9 @@ dns_same() {
 		done
 		if [ $mode = frag ]; then
 			[ "$(count "$CAP" "$DNS" frag)" -ge 2 ] || return 1
+			# hbh and dstu are unfragmentable: in every fragment (RFC 8200 §4.5)
+			case " $* " in *" hbh"*) [ "$(count "$CAP" "$DNS" hbh)" -eq "$(count "$CAP" "$DNS" frag)" ] || return 1 ;; esac
+			case " $* " in *" dstu"*) [ "$(count "$CAP" "$DNS" dst)" -ge "$(count "$CAP" "$DNS" frag)" ] || return 1 ;; esac
 		else
 			[ "$(count "$CAP" "$DNS" frag)" -eq 0 ] || return 1
 		fi
@@ -237,6 +240,7 @@ http_same() {
 		done
 		if [ $mode = frag ]; then
 			[ "$(count "$CAP" "$ADDR" frag)" -ge 20 ] || return 1
+			case " $* " in *" dstu"*) [ "$(count "$CAP" "$ADDR" dst)" -ge "$(count "$CAP" "$ADDR" frag)" ] || return 1 ;; esac
 		else
 			[ "$(count "$CAP" "$ADDR" frag)" -eq 0 ] || return 1
 			# every packet fits the client link's MTU with the chain
