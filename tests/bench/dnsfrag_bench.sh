@@ -154,5 +154,32 @@ awk -v d="$d_qps" -v f="$f_qps" -v d99="$(col half.d 4)" -v f99="$(col half.f 4)
 	printf "added p99 at half the dnsfrag capacity: %.3f ms\n", g99 - e99
 }'
 grep '"type":"summary"\|^summary' "$df_out" | sed 's/^/# dnsfrag /'
+# ---- extension headers (issue 15): --eh dst:8 against none, the same
+# --builtin answer, interleaved in the same run (target >= 90%) ----
+eh_section() {
+	local plain eh
+	lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 56 --builtin 599 -q
+	plain=$LAB_BG_PID
+	lab_bg f "$V6KIT" dnsfrag -i f0 -l 2001:db8:b::1 -p 57 --builtin 599 --eh dst:8 -q
+	eh=$LAB_BG_PID
+	if ! lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :56' | grep -q ." ||
+	   ! lab_wait 5 eval "lab_exec f ss -Hlun 'sport = :57' | grep -q ."; then
+		echo "# dnsfrag_bench: dnsfrag --eh did not start"
+		return 1
+	fi
+	: >"$LAB_DIR/eh.n"; : >"$LAB_DIR/eh.e"
+	for _ in $(seq "$ROUNDS"); do
+		run 56 -q 100 >>"$LAB_DIR/eh.n" || return 1
+		run 57 -q 100 >>"$LAB_DIR/eh.e" || return 1
+	done
+	kill -INT "$plain" "$eh"
+	printf '%-28s %12.0f %8s %10s %10s\n' "--builtin, no --eh" "$(col eh.n 1)" "$(col eh.n 2)" - -
+	printf '%-28s %12.0f %8s %10s %10s\n' "--builtin, --eh dst:8" "$(col eh.e 1)" "$(col eh.e 2)" - -
+	awk -v n="$(col eh.n 1)" -v e="$(col eh.e 1)" 'BEGIN {
+		r = n > 0 ? 100 * e / n : 0
+		printf "--eh dst:8: %.1f%% of the queries/s without it (target >= 90%%: %s)\n", r, (r >= 90) ? "met" : "NOT met"
+	}'
+}
+eh_section || exit 1
 # A benchmark fails only when nothing came back.
 awk -v a="$f_qps" -v b="$d_qps" 'BEGIN { exit !(a > 0 && b > 0) }'

@@ -120,3 +120,31 @@ awk -v d="$d" -v de="$de" -v du="$du" -v fe="$fe" -v fu="$fu" -v n="$cpus" 'BEGI
 	printf "  httpfrag %.0f%% busy, %.1f MB per busy CPU-second\n", fu * 100, fe
 	printf "ceiling with every CPU busy: httpfrag <= %.1f MB/s = %.2f of direct (target 0.50)\n", n * fe, n * fe * 1e6 / d
 }'
+
+# ---- extension headers (issue 15): httpfrag --eh dst:8 against httpfrag
+# without it, the same object, interleaved in the same run (target >= 90%) ----
+eh_section() {
+	local plain=() eh=() i args v pid out
+	for i in $(seq 1 "$runs"); do
+		for args in "" "--eh dst:8"; do
+			# shellcheck disable=SC2086 # args: none or two words
+			lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --manage-host --json -q $args
+			pid=$LAB_BG_PID out=$LAB_BG_OUT
+			lab_wait 10 grep -q '"type":"ready"' "$out" || { echo "httpfrag $args did not start" >&2; return 1; }
+			v=$(speed "http://[$ADDR]/big.bin" "$D/eh.bin") || return 1
+			kill -TERM "$pid"
+			lab_wait 10 eval "! kill -0 $pid" || true
+			if [ "$i" -eq 1 ] && [ "$(sha256sum <"$D/eh.bin")" != "$want" ]; then
+				echo "httpfrag_bench: download through httpfrag $args differs from the object" >&2
+				return 1
+			fi
+			if [ -z "$args" ]; then plain+=("$v"); else eh+=("$v"); fi
+		done
+	done
+	rm -f "$D/eh.bin"
+	awk -v p="$(printf '%s\n' "${plain[@]}" | median)" -v e="$(printf '%s\n' "${eh[@]}" | median)" 'BEGIN {
+		printf "httpfrag without --eh: %8.1f MB/s; with --eh dst:8: %8.1f MB/s\n", p / 1e6, e / 1e6
+		printf "--eh dst:8: %.1f%% of httpfrag without it (target >= 90%%: %s)\n", 100 * e / p, (e >= 0.9 * p) ? "met" : "NOT met"
+	}'
+}
+eh_section
