@@ -566,7 +566,7 @@ static void put_probe_counters(void)
 	}
 	em_obj_end(EM_ANY, "; ");
 	em_obj_begin(EM_ANY, "probes", "probes: ");
-	em_u64(EM_ANY, "queries", "%llu queries in the zone, ", pc->queries);
+	em_u64(EM_ANY, "zone_queries", "%llu queries in the zone, ", pc->queries);
 	em_u64(EM_ANY, "opened", "%llu opened, ", pc->probes);
 	em_u64(EM_ANY, "open", "%llu open, ", pc->open);
 	em_u64(EM_ANY, "attempts", "%llu answers, ", pc->attempts);
@@ -577,7 +577,7 @@ static void put_probe_counters(void)
 	em_u64(EM_ANY, "nxdomain", "%llu nxdomain, ", pc->kinds[PROBE_K_NXDOMAIN]);
 	em_u64(EM_ANY, "evicted", "%llu evicted, ", pc->evicted);
 	em_u64(EM_ANY, "no_edns", "%llu without EDNS, ", pc->no_edns);
-	em_obj_begin(EM_ANY, "refused", "refused (");
+	em_obj_begin(EM_ANY, "names_refused", "refused (");
 	for (int i = 0; i < PROBE_R_N; i++) {
 		snprintf(fmt, sizeof(fmt), "%s%%llu %s", i ? ", " : "", probe_refuse_name((enum probe_refuse)i));
 		em_u64(EM_ANY, probe_refuse_name((enum probe_refuse)i), fmt, pc->refused[i]);

@@ -225,8 +225,8 @@ q(b"".join(b"\x3f" + b"a" * 63 for _ in range(4)) + b"\0")
 	[ "$(jq -s '[.[] | select(.type == "verdict" and .end == "shutdown")] | length' "$DF_OUT")" -eq 100 ]
 	[ "$(jq -r 'select(.type == "summary") | .probes.evicted' "$DF_OUT")" -eq 900 ]
 	[ "$(jq -r 'select(.type == "summary") | .verdicts.unknown' "$DF_OUT")" -eq 1000 ]
-	[ "$(jq -r 'select(.type == "summary") | .probes.refused.label_octets' "$DF_OUT")" -eq 2 ]
-	[ "$(jq -r 'select(.type == "summary") | .probes.refused.label_long' "$DF_OUT")" -eq 1 ]
+	[ "$(jq -r 'select(.type == "summary") | .probes.names_refused.label_octets' "$DF_OUT")" -eq 2 ]
+	[ "$(jq -r 'select(.type == "summary") | .probes.names_refused.label_long' "$DF_OUT")" -eq 1 ]
 	[ "$(jq -r 'select(.type == "summary") | .malformed' "$DF_OUT")" -eq 1 ]
 }
 
