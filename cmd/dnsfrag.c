@@ -87,7 +87,7 @@ static const char usage_text[] =
 	"      --log FILE          also write the JSON lines to FILE (reopened on SIGHUP)\n"
 	"  -c, --count N           stop after N queries\n"
 	"      --timeout SEC       stop after SEC seconds\n"
-	"  -q, --quiet             no per-query lines (summary and stats only)\n"
+	"  -q, --quiet             no per-query lines (verdicts, icmp, summary and stats stay)\n"
 	"  -v, --verbose           diagnostics about skipped datagrams\n"
 	"  -h, --help              this text\n"
 	"\n"

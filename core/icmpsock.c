@@ -38,7 +38,7 @@ int icmpsock_open(char err[ICMPSOCK_ERRLEN])
 unsigned icmpsock_drain(int fd, struct icmperr *t, unsigned max,
 			void (*on_match)(void *ctx, const struct icmperr_report *r), void *ctx)
 {
-	static uint8_t buf[1280 + 64];	/* an error is at most 1232 octets (RFC 4443 §2.4 (c)) */
+	static uint8_t buf[1280 + 64];	/* an error is at most 1280 - 40 octets (RFC 4443 §2.4 (c)) */
 	unsigned n = 0;
 
 	if (!max)
