@@ -170,7 +170,8 @@ client_nft() {
 		[ "$from $type $code $client" = "$CLIENT 3 1 $CLIENT" ]
 		grep -qx "$id" "$BATS_TEST_TMPDIR/sent"
 	done <"$BATS_TEST_TMPDIR/icmp"
-	[ "$(stats | jq --argjson n "$(wc -l <"$BATS_TEST_TMPDIR/icmp")" '.icmp_errors.time_exceeded == $n')" = true ]
+	# (errors about the back end's last re-sends may still be on their way)
+	[ "$(stats | jq --argjson n "$(wc -l <"$BATS_TEST_TMPDIR/icmp")" '.icmp_errors.time_exceeded >= $n')" = true ]
 }
 
 @test "icmp: forged and unrelated errors are counted unmatched and written nowhere" {
@@ -230,5 +231,7 @@ client_nft() {
 	echo "$line"
 	[ "$(jq '.verdicts.delivered >= 6 and .verdicts.none >= 1 and .verdicts.lost >= 2 and .verdicts.partial >= 1' <<<"$line")" = true ]
 	[ "$(jq '.icmp_errors.time_exceeded >= 1' <<<"$line")" = true ]
+	# one icmp line per error counted, none for the unmatched
+	[ "$(jq '[.icmp_errors[]] | add' <<<"$line")" -eq "$(grep -c '"type":"icmp"' "$HF_OUT")" ]
 	[ "$(jq -c '.verdicts | keys' <<<"$line")" = '["delivered","lost","none","partial"]' ]
 }
