@@ -53,10 +53,10 @@ static uint32_t piece_max(const struct tf *t, uint32_t thl)
 {
 	uint32_t e = t->cfg.eh ? t->cfg.eh->total : 0, mtu = t->cfg.client_mtu, over;
 
-	if (!mtu || (!e && !t->cfg.no_fragment))
-		return t->cfg.mss;
-	over = t->cfg.no_fragment || t->cfg.split_chain ? 40 + e + thl : 40 + e + FRAG_HDR_LEN + thl;
-	if (!t->cfg.no_fragment && !t->cfg.split_chain)
+	if (!mtu || t->cfg.split_chain || (!e && !t->cfg.no_fragment))
+		return t->cfg.mss;	/* split chain: the fragmenter cuts to the MTU */
+	over = t->cfg.no_fragment ? 40 + e + thl : 40 + e + FRAG_HDR_LEN + thl;
+	if (!t->cfg.no_fragment)
 		mtu += t->cfg.tail;		/* the trailing fragment carries the tail */
 	return mtu <= over ? 1 : mtu - over < t->cfg.mss ? mtu - over : t->cfg.mss;
 }

@@ -287,11 +287,22 @@ http_same() {
 	http_same hbh:8 dst:512
 }
 
-@test "httpfrag refuses a chain the leading fragment cannot hold (RFC 7112), exit 2 naming sizes" {
+@test "httpfrag refuses a chain the leading fragment cannot hold (RFC 7112) unless --allow-split-chain; split, Linux drops it" {
 	run lab_exec f "$V6KIT" httpfrag -i f0 -l "$ADDR" --backend "$BACKEND" --ports 80 --no-host-check \
 		--eh dst:1440 --timeout 0.1
 	[ "$status" -eq 2 ]
 	[[ $output == *"RFC 7112"* ]]
 	[[ $output == *"MTU 1500 of f0"* ]]
 	[[ $output == *"--allow-split-chain"* ]]
+	# allowed, the chain is split across fragments and Linux drops them
+	start_httpfrag -l "$ADDR" --eh dst:1440 --allow-split-chain
+	lab_capture c c0 "$CAP" ip6 and host "$ADDR"
+	run lab_exec c curl -g -s -f -m 3 -o /dev/null "http://[$ADDR]/200k.bin"
+	[ "$status" -ne 0 ]
+	lab_capture_stop "$CAP"
+	stop_httpfrag
+	scan "$CAP"
+	[ "$(count "$CAP" "$ADDR" frag)" -ge 2 ]
+	[ "$(count "$CAP" "$ADDR" big)" -eq 0 ]
+	grep '"type":"summary"' "$HF_OUT" | grep -q '"fragments":[1-9]'
 }
