@@ -594,13 +594,13 @@ static void put_query(const struct qlog *l)
 		em_null(EM_JSON, "backend_ms", NULL);
 	em_dbl(EM_ANY, "total_ms", "total %.3f ms ", l->total_ms);
 	em_str(EM_ANY, "outcome", "%s", outcome_names[l->outcome]);
-	if (D.eh.n)
-		em_str(EM_TEXT, "eh", " eh %s", D.eh.spec);
-	em_str(EM_JSON, "eh", NULL, D.eh.spec);
 	if (l->error || l->note)
 		em_str(EM_ANY, "error", " (%s)", l->error ? l->error : l->note);
 	else if (l->held)
 		em_str(EM_ANY, "note", " (%s)", "held until the next hop resolves");
+	if (D.eh.n)
+		em_str(EM_TEXT, "eh", " eh %s", D.eh.spec);
+	em_str(EM_JSON, "eh", NULL, D.eh.spec);
 	em_end();
 }
 
