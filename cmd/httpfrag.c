@@ -191,6 +191,8 @@ static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev,
 		em_u64(EM_ANY, "fragments", " fragments %llu", b->fragments);
 		em_dbl(EM_ANY, "duration_s", " %.3fs", (double)(b->last_us - b->created_us) / 1e6);
 		put_verdict(tf_binding_ack(H.tf, b));
+		if (H.icmp)
+			em_u64(EM_ANY, "icmp_count", " icmp %llu", tf_binding_icmp(H.tf, b));
 	} else {
 		em_u64(EM_JSON, "bytes_to_client", NULL, 0);
 		em_u64(EM_JSON, "bytes_to_backend", NULL, 0);
@@ -746,9 +748,11 @@ static void drain_icmp(void)
 				debugmsg("ICMPv6 socket: %s", strerror(errno));
 			return;
 		}
-		if (r.result == ICMPERR_MATCHED && v6_verbosity >= 0)
-			icmperr_put(&r, now_wall_us());
-		else if (r.result != ICMPERR_MATCHED)
+		if (r.result == ICMPERR_MATCHED) {
+			tf_icmp_error(H.tf, r.tag, r.client, r.sent_us);
+			if (v6_verbosity >= 0)
+				icmperr_put(&r, now_wall_us());
+		} else if (r.result != ICMPERR_MATCHED)
 			debugmsg("ICMPv6 error type %u code %u not about our fragments: %s", r.type, r.code,
 				 icmperr_result_name(r.result));
 	}
