@@ -27,6 +27,7 @@
 #include "frag.h"
 #include "fragtx.h"
 #include "icmperr.h"
+#include "icmpsock.h"
 #include "nd.h"
 #include "priv.h"
 #include "pkt.h"
@@ -1150,35 +1151,21 @@ static void on_verdict(void *ctx, const struct probe_verdict *v)
 	probe_put_verdict(v, now_wall_us());
 }
 
-/* ICMPv6 errors about the fragments we send (core/icmperr): at most 64
- * per wake-up, so the loop gets back to its other sockets (epoll is
- * level-triggered: the rest wake it again). */
-static void drain_icmp(void)
+/* ICMPv6 errors about the fragments we send (core/icmperr, read by
+ * core/icmpsock at most 64 per wake-up, so the loop gets back to its other
+ * sockets; epoll is level-triggered: the rest wake it again). */
+static void on_icmp(void *ctx, const struct icmperr_report *r)
 {
-	struct icmperr_report r;
-
-	for (int i = 0; i < 64; i++) {
-		int rc = icmperr_socket_read(D.icmp, D.icmpfd, now_mono_us(), &r);
-
-		if (rc <= 0) {
-			if (rc < 0)
-				debugmsg("ICMPv6 socket: %s", strerror(errno));
-			return;
-		}
-		if (r.result == ICMPERR_MATCHED)
-			icmperr_put(&r, now_wall_us());
-		else
-			debugmsg("ICMPv6 error type %u code %u not about our fragments: %s", r.type, r.code,
-				 icmperr_result_name(r.result));
-	}
+	(void)ctx;
+	icmperr_put(r, now_wall_us());
 }
 
 static void open_icmp(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_ICMP };
-	char err[128];
+	char err[ICMPSOCK_ERRLEN];
 
-	D.icmpfd = icmperr_socket(err);
+	D.icmpfd = icmpsock_open(err);
 	if (D.icmpfd < 0)
 		die(EXIT_RESOURCE, "%s", err);
 	if (epoll_ctl(D.ep, EPOLL_CTL_ADD, D.icmpfd, &ev) < 0)
@@ -1364,7 +1351,7 @@ int dnsfrag_main(int argc, char **argv)
 			else if (evs[i].data.u64 == TAG_NEXTHOP)
 				fragtx_service(D.tx, now_mono_us());
 			else if (evs[i].data.u64 == TAG_ICMP)
-				drain_icmp();
+				icmpsock_drain(D.icmpfd, D.icmp, 64, on_icmp, NULL);
 			else
 				backend_readable(evs[i].data.ptr);
 		}

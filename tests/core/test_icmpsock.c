@@ -1,8 +1,7 @@
-/* test_icmperr_socket.c - core/icmperr's live side (icmperr_socket,
- * icmperr_socket_read), as dnsfrag and httpfrag drive it: the raw ICMPv6
- * socket passes the four error types only, a read never blocks (0 when
- * nothing waits), one message per read goes through icmperr_input()
- * (matched or counted).  Needs root: runs in a network namespace of its own
+/* test_icmpsock.c - core/icmpsock: the raw ICMPv6 socket passes the four
+ * error types only, is drained without blocking and at most `max` messages
+ * per call, and hands each message to core/icmperr (matched -> callback,
+ * others counted).  Needs root: runs in a network namespace of its own
  * (unshare), errors sent over its loopback by a second raw socket (the
  * kernel fills in the ICMPv6 checksum). */
 
@@ -16,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "icmperr.h"
+#include "icmpsock.h"
 #include "t.h"
 #include "util.h"
 
@@ -24,20 +23,11 @@ static const uint8_t LO[16] = { [15] = 1 };
 static unsigned matched;
 static struct icmperr_report last;
 
-/* Read what waits, at most max messages; returns how many were read. */
-static unsigned drain(int fd, struct icmperr *t, unsigned max)
+static void on_match(void *ctx, const struct icmperr_report *r)
 {
-	struct icmperr_report r;
-	unsigned n = 0;
-
-	while (n < max && icmperr_socket_read(t, fd, now_mono_us(), &r) == 1) {
-		n++;
-		if (r.result == ICMPERR_MATCHED) {
-			matched++;
-			last = r;
-		}
-	}
-	return n;
+	(void)ctx;
+	matched++;
+	last = *r;
 }
 
 /* ICMPv6 type/code quoting a first fragment ::1 -> ::1, UDP 53 -> 4242. */
@@ -83,9 +73,9 @@ static void test_live(void)
 {
 	struct icmperr_send snd = { .frag_id = 0xdeadbeef, .proto = 17, .sport = 53, .dport = 4242 };
 	struct icmperr *t = icmperr_new(16, 0);
-	char err[128];
+	char err[ICMPSOCK_ERRLEN];
 	uint8_t m[128];
-	int fd = icmperr_socket(err), s = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+	int fd = icmpsock_open(err), s = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
 	const struct icmperr_counters *c = icmperr_counters(t);
 
 	CHECKF(fd >= 0, "%s", err);
@@ -94,7 +84,7 @@ static void test_live(void)
 	memcpy(snd.client, LO, 16);
 	icmperr_note_send(t, &snd, now_mono_us());
 	/* nothing waiting: returns at once */
-	CHECK_EQ(drain(fd, t, 64), 0);
+	CHECK_EQ(icmpsock_drain(fd, t, 0, on_match, NULL), 0);
 	/* an echo request (filtered out), a matching Time Exceeded, an
 	 * unknown frag ID, a Packet Too Big that matches */
 	m[0] = 128;
@@ -104,8 +94,8 @@ static void test_live(void)
 	send_msg(s, m, mk_msg(m, 1, 4, 0x01020304));
 	send_msg(s, m, mk_msg(m, 2, 0, 0xdeadbeef));
 	usleep(20000);
-	/* one message per read */
-	CHECK_EQ(drain(fd, t, 2), 2);
+	/* at most max per call */
+	CHECK_EQ(icmpsock_drain(fd, t, 2, on_match, NULL), 2);
 	CHECK_EQ(matched, 1);
 	CHECK_EQ(last.type, 3);
 	CHECK_EQ(last.code, 1);
@@ -113,13 +103,13 @@ static void test_live(void)
 	CHECK_MEM(last.client, LO, 16);
 	CHECK_MEM(last.from, LO, 16);
 	CHECK_EQ(c->results[ICMPERR_UNKNOWN], 1);
-	CHECK_EQ(drain(fd, t, 64), 1);
+	CHECK_EQ(icmpsock_drain(fd, t, 64, on_match, NULL), 1);
 	CHECK_EQ(matched, 2);
 	CHECK(last.has_mtu);
 	CHECK_EQ(c->messages, 3);	/* the echo request never arrived */
 	CHECK_EQ(c->errors[ICMPERR_T_TIME], 1);
 	CHECK_EQ(c->errors[ICMPERR_T_TOO_BIG], 1);
-	CHECK_EQ(drain(fd, t, 64), 0);
+	CHECK_EQ(icmpsock_drain(fd, t, 64, on_match, NULL), 0);
 	close(s);
 	close(fd);
 	icmperr_free(t);
