@@ -173,6 +173,17 @@ EOF
 	[[ "$stderr" == *"header chain split (RFC 7112)"*"1232 octets"*"1256 octets"* ]]
 }
 
+@test "--mtu applies after the insertion: a packet the chain makes too long is skipped and counted" {
+	run "$V6KIT" pcap-replay -j --mtu 350 -w "$OUT/o.pcap" "$FX/ehmix.pcap"
+	[ "$(json_field skipped_mtu <<<"$output")" -eq 2 ]	# the two captured fragments
+	run "$V6KIT" pcap-replay -j --eh dst:256 --mtu 350 -w "$OUT/o.pcap" "$FX/ehmix.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field skipped_mtu <<<"$output")" -eq 3 ]	# and the TCP packet: 102 + 256 octets
+	[ "$(json_field packets <<<"$output")" -eq 9 ]
+	# no IP packet over 350 octets left (Ethernet frames: 14 octets of header)
+	[ "$(tshark -r "$OUT/o.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 - 14 > 350' | wc -l)" -eq 0 ]
+}
+
 @test "bad --eh usage: exit 2 with the reason" {
 	while IFS='|' read -r args want; do
 		run --separate-stderr "$V6KIT" pcap-replay $args -w "$OUT/x.pcap" "$FX/mix.pcap"
