@@ -116,17 +116,21 @@ run_v6kit_opts() {
 	echo "$pps"
 }
 
-# Into a file: frames/s, and every frame must carry the chain.
+# Into a file: frames/s, and every frame must carry the chain.  The CPU
+# seconds (user + system) of the run go to $W/cpu (wall-clock rates swing
+# with the load of a shared machine; CPU time much less).
 run_v6kit_file() {
-	lab_exec s "$V6KIT" pcap-replay -j -t -w "$W/eh-out.pcap" "$@" "$W/udp.pcap" | /usr/bin/python3 -c \
-		'import json,sys; d=json.loads(sys.stdin.readline())
+	lab_exec s /usr/bin/time -f '%U %S' -o "$W/cpu.one" "$V6KIT" pcap-replay -j -t -w "$W/eh-out.pcap" "$@" "$W/udp.pcap" |
+		/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.stdin.readline())
 ok = d["failed"] == 0 and d["written"] == int(sys.argv[1]) and (d["eh"] == "" or d["eh_inserted"] == int(sys.argv[1]))
 print(int(d["pps"]) if ok else 0)' "$FRAMES"
+	awk '{ print $1 + $2 }' "$W/cpu.one" >>"$W/cpu.$#"
 }
 
 eh_compare() {	# $1 = link|file
 	local i p e ps=() es=() fn=run_v6kit_opts
 	[ "$1" = file ] && fn=run_v6kit_file
+	rm -f "$W/cpu.0" "$W/cpu.2"
 	for i in $(seq "$ROUNDS"); do
 		p=$($fn) || return 1
 		e=$($fn --eh dst:8) || return 1
@@ -137,6 +141,12 @@ eh_compare() {	# $1 = link|file
 	e=$(printf '%s\n' "${es[@]}" | median)
 	printf '%-5s --eh dst:8 %8d pps  plain %8d pps  ratio %.2f (target >= 0.90)   (eh runs: %s; plain runs: %s)\n' \
 		"$1" "$e" "$p" "$(awk -v a="$e" -v b="$p" 'BEGIN { print b ? a / b : 0 }')" "${es[*]}" "${ps[*]}"
+	if [ "$1" = file ]; then
+		p=$(median <"$W/cpu.0")
+		e=$(median <"$W/cpu.2")
+		printf 'file  CPU s per run (user+sys, median): --eh dst:8 %s  plain %s  throughput ratio by CPU %.2f\n' \
+			"$e" "$p" "$(awk -v a="$e" -v b="$p" 'BEGIN { print a ? b / a : 0 }')"
+	fi
 }
 
 if [ "${EH_ONLY:-0}" = 1 ]; then
