@@ -162,7 +162,7 @@ test: all
 # The same tests against an ASan+UBSan build.
 sanitize: deps
 	$(MAKE) BUILD=build-san OPTFLAGS="$(SANFLAGS)" EXTRA_LDLIBS="-fsanitize=address,undefined" $(BUILD:build=build-san)/v6kit unit tools
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 V6KIT_SANITIZE=1 \
 	V6KIT=$(CURDIR)/build-san/v6kit V6KIT_TESTBIN=$(CURDIR)/build-san/tests tests/run
 
 # Soak tests (tests/soak/*.bats): each daemon under sustained load in a

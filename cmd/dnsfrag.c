@@ -26,9 +26,12 @@
 #include "emit.h"
 #include "frag.h"
 #include "fragtx.h"
+#include "icmperr.h"
+#include "icmpsock.h"
 #include "nd.h"
 #include "priv.h"
 #include "pkt.h"
+#include "probe.h"
 #include "util.h"
 
 #define MAX_ALLOW	64
@@ -39,6 +42,7 @@
 #define RX_BATCH	16	/* datagrams read per wake-up before looking at the rest */
 #define TAG_LISTEN	(~(uint64_t)0)
 #define TAG_NEXTHOP	(~(uint64_t)1)
+#define TAG_ICMP	(~(uint64_t)2)
 
 static const char usage_text[] =
 	"Usage: v6kit dnsfrag -i IFACE [-l ADDR] [-p PORT] (--backend HOST[:PORT] | --builtin SIZE)\n"
@@ -46,6 +50,8 @@ static const char usage_text[] =
 	"                     [--frag-id random|sequential|N] [--tx link|raw]\n"
 	"                     [--gateway-mac MAC|auto] [--allow PREFIX]... [--rate-limit QPS]\n"
 	"                     [--backend-timeout MS] [--drop-on-timeout] [--max-inflight N]\n"
+	"                     [--probe-zone ZONE [--probe-size N] [--probe-timeout SEC]\n"
+	"                      [--max-probes N]]\n"
 	"                     [--user USER] [--json] [--log FILE] [-c N] [--timeout SEC]\n"
 	"\n"
 	"DNS front end: listens on UDP [ADDR]:PORT over IPv6, forwards each query to\n"
@@ -70,12 +76,18 @@ static const char usage_text[] =
 	"      --backend-timeout MS  back-end wait before SERVFAIL (default 2000)\n"
 	"      --drop-on-timeout   send nothing when the back end times out\n"
 	"      --max-inflight N    back-end queries in flight at once (default 4096)\n"
+	"      --probe-zone ZONE   be authoritative for ZONE: LABEL.ZONE gets a fragmented\n"
+	"                          answer whose CNAME's follow-up proves it arrived; one\n"
+	"                          verdict line per probe name (needs -l ADDR)\n"
+	"      --probe-size N      DNS octets of a probe answer (512-65000, default 1500)\n"
+	"      --probe-timeout SEC  no follow-up within SEC: verdict lost (default 10)\n"
+	"      --max-probes N      probe names in flight at once (default 16384)\n"
 	"      --user USER         drop privileges to USER once the sockets are open\n"
 	"  -j, --json              one JSON object per line\n"
 	"      --log FILE          also write the JSON lines to FILE (reopened on SIGHUP)\n"
 	"  -c, --count N           stop after N queries\n"
 	"      --timeout SEC       stop after SEC seconds\n"
-	"  -q, --quiet             no per-query lines (summary and stats only)\n"
+	"  -q, --quiet             no per-query lines (verdicts, icmp, summary and stats stay)\n"
 	"  -v, --verbose           diagnostics about skipped datagrams\n"
 	"  -h, --help              this text\n"
 	"\n"
@@ -89,6 +101,7 @@ enum {
 	OPT_BACKEND = 256, OPT_BUILTIN, OPT_FRAG_SIZE, OPT_FIRST_FRAG, OPT_ORDER, OPT_FRAG_ID,
 	OPT_TX, OPT_GATEWAY_MAC, OPT_ALLOW, OPT_RATE_LIMIT, OPT_BACKEND_TIMEOUT,
 	OPT_DROP_ON_TIMEOUT, OPT_MAX_INFLIGHT, OPT_USER, OPT_LOG, OPT_TIMEOUT,
+	OPT_PROBE_ZONE, OPT_PROBE_SIZE, OPT_PROBE_TIMEOUT, OPT_MAX_PROBES,
 };
 
 const struct option dnsfrag_longopts[] = {
@@ -113,6 +126,10 @@ const struct option dnsfrag_longopts[] = {
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "probe-zone", required_argument, NULL, OPT_PROBE_ZONE },
+	{ "probe-size", required_argument, NULL, OPT_PROBE_SIZE },
+	{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
+	{ "max-probes", required_argument, NULL, OPT_MAX_PROBES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -183,8 +200,13 @@ static struct {
 	uint64_t count;
 	double run_timeout;
 	bool json;
+	bool probing;		/* --probe-zone */
+	struct probe_cfg probe;
+	bool probe_opts;	/* a --probe-* or --max-probes option was given */
 	/* state */
-	int ep, lfd;
+	int ep, lfd, icmpfd;
+	struct probe_table *probes;
+	struct icmperr *icmp;
 	struct fragtx *tx;
 	struct pending *pend;
 	struct pending *free_list;	/* through ->next */
@@ -205,7 +227,7 @@ static struct {
 		 malformed, backend_timeouts, backend_errors, backend_mismatch, send_errors,
 		 inflight_full, done;
 } D = { .port = 53, .frag_size = 512, .first_frag = -1, .backend_timeout_ms = 2000,
-	.max_inflight = 4096, .ep = -1, .lfd = -1 };
+	.max_inflight = 4096, .ep = -1, .lfd = -1, .icmpfd = -1 };
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_hup;
 
@@ -312,6 +334,33 @@ static bool set_frag_option(int c, const char *arg)
 	return true;
 }
 
+/* The probe zone (core/probe). */
+static bool set_probe_option(int c, const char *arg)
+{
+	const char *why;
+
+	switch (c) {
+	case OPT_PROBE_ZONE:
+		if (!probe_zone_parse(arg, &D.probe.zone, &why))
+			die_usage("invalid --probe-zone value '%s': %s", arg, why);
+		D.probing = true;
+		return true;
+	case OPT_PROBE_SIZE:
+		D.probe.size = (uint32_t)arg_uint("probe-size", arg, 512, 65000);
+		break;
+	case OPT_PROBE_TIMEOUT:
+		D.probe.timeout_us = (uint64_t)(arg_double("probe-timeout", arg, 0.1, 86400) * 1e6);
+		break;
+	case OPT_MAX_PROBES:
+		D.probe.max_probes = (uint32_t)arg_uint("max-probes", arg, 1, 1u << 24);
+		break;
+	default:
+		return false;
+	}
+	D.probe_opts = true;
+	return true;
+}
+
 /* Every other option; false for one getopt did not know. */
 static bool set_option(int c, const char *arg)
 {
@@ -378,7 +427,7 @@ static bool set_option(int c, const char *arg)
 		D.log_path = arg;
 		break;
 	default:
-		return set_frag_option(c, arg);
+		return set_probe_option(c, arg) || set_frag_option(c, arg);
 	}
 	return true;
 }
@@ -398,6 +447,10 @@ static void check_args(int argc, char **argv)
 		die_usage("--gateway-mac applies to --tx link only");
 	if (D.drop_on_timeout && D.builtin)
 		die_usage("--drop-on-timeout needs --backend");
+	if (D.probe_opts && !D.probing)
+		die_usage("--probe-size, --probe-timeout and --max-probes need --probe-zone");
+	if (D.probing && !memcmp(D.listen_addr, (const uint8_t[16]){ 0 }, 16))
+		die_usage("--probe-zone needs -l ADDR: the address follow-ups and ns.ZONE resolve to");
 }
 
 /* The fragment pattern: at least two fragments, the first holding the
@@ -497,6 +550,58 @@ static void put_query(const struct qlog *l)
 	em_end();
 }
 
+/* verdicts {verdict: n}, probes {...}, icmp_errors {type: n} and
+ * icmp_unmatched {reason: n} of the summary and stats lines. */
+static void put_probe_counters(void)
+{
+	const struct icmperr_counters *ic = D.icmp ? icmperr_counters(D.icmp) : NULL;
+	struct probe_counters none = { 0 };
+	const struct probe_counters *pc = D.probes ? probe_counters(D.probes) : &none;
+	char fmt[64];
+
+	em_obj_begin(EM_ANY, "verdicts", "verdicts: ");
+	for (int i = 0; i < PROBE_V_N; i++) {
+		snprintf(fmt, sizeof(fmt), "%s%%llu %s", i ? ", " : "", probe_result_name((enum probe_result)i));
+		em_u64(EM_ANY, probe_result_name((enum probe_result)i), fmt, pc->verdicts[i]);
+	}
+	em_obj_end(EM_ANY, "; ");
+	em_obj_begin(EM_ANY, "probes", "probes: ");
+	em_u64(EM_ANY, "zone_queries", "%llu queries in the zone, ", pc->queries);
+	em_u64(EM_ANY, "opened", "%llu opened, ", pc->probes);
+	em_u64(EM_ANY, "open", "%llu open, ", pc->open);
+	em_u64(EM_ANY, "attempts", "%llu answers, ", pc->attempts);
+	em_u64(EM_ANY, "repeats", "%llu repeats, ", pc->repeats);
+	em_u64(EM_ANY, "followups", "%llu follow-ups, ", pc->kinds[PROBE_K_FOLLOWUP]);
+	em_u64(EM_ANY, "followups_late", "%llu late, ", pc->followups_late);
+	em_u64(EM_ANY, "bad_nonce", "%llu bad nonce, ", pc->kinds[PROBE_K_BAD_NONCE]);
+	em_u64(EM_ANY, "nxdomain", "%llu nxdomain, ", pc->kinds[PROBE_K_NXDOMAIN]);
+	em_u64(EM_ANY, "evicted", "%llu evicted, ", pc->evicted);
+	em_u64(EM_ANY, "no_edns", "%llu without EDNS, ", pc->no_edns);
+	em_obj_begin(EM_ANY, "names_refused", "refused (");
+	for (int i = 0; i < PROBE_R_N; i++) {
+		snprintf(fmt, sizeof(fmt), "%s%%llu %s", i ? ", " : "", probe_refuse_name((enum probe_refuse)i));
+		em_u64(EM_ANY, probe_refuse_name((enum probe_refuse)i), fmt, pc->refused[i]);
+	}
+	em_obj_end(EM_ANY, ")");
+	em_obj_end(EM_ANY, "; ");
+	em_obj_begin(EM_ANY, "icmp_errors", "ICMPv6 errors: ");
+	for (int i = 0; i < ICMPERR_T_N; i++) {
+		const char *tn = icmperr_type_name((uint8_t)(i + 1));
+
+		snprintf(fmt, sizeof(fmt), "%s%%llu %s", i ? ", " : "", tn);
+		em_u64(EM_ANY, tn, fmt, ic ? ic->errors[i] : 0);
+	}
+	em_obj_end(EM_ANY, "; ");
+	em_obj_begin(EM_ANY, "icmp_unmatched", "unmatched (");
+	for (int i = ICMPERR_MATCHED + 1, first = 1; i < ICMPERR_R_N; i++, first = 0) {
+		const char *rn = icmperr_result_name((enum icmperr_result)i);
+
+		snprintf(fmt, sizeof(fmt), "%s%%llu %s", first ? "" : ", ", rn);
+		em_u64(EM_ANY, rn, fmt, ic ? ic->results[i] : 0);
+	}
+	em_obj_end(EM_ANY, "), ");
+}
+
 static void put_counters(const char *type)
 {
 	struct fragtx_stats ts = { 0 };
@@ -534,6 +639,7 @@ static void put_counters(const char *type)
 	em_u64(EM_ANY, "inflight_peak", "(peak %llu), ", D.inflight_peak);
 	em_u64(EM_ANY, "inflight_full", "%llu dropped with --max-inflight reached, ", D.inflight_full);
 	em_u64(EM_ANY, "backend_sockets", "%llu back-end sockets opened, ", D.bsock_opened);
+	put_probe_counters();
 	if (D.log_path)
 		em_u64(EM_ANY, "log_lost", "%llu --log lines lost, ", em_log_lost());
 	em_dbl(EM_ANY, "elapsed_s", "%.3f s", (double)(now_mono_us() - D.t_start) / 1e6);
@@ -542,8 +648,10 @@ static void put_counters(const char *type)
 
 /* ---- responses ---- */
 
-/* Send `dns` to the client from `local` as fragments; fills l->fo/sent. */
-static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t *dns, size_t len)
+/* Send `dns` to the client from `local` as fragments (whole: in one
+ * packet, as the probe zone's small answers go); fills l->fo/sent. */
+static void send_response_as(struct qlog *l, const uint8_t local[16], const uint8_t *dns,
+			     size_t len, bool whole)
 {
 	struct frag_plan plan = D.plan;
 	uint32_t F = 8 + (uint32_t)len;
@@ -561,7 +669,12 @@ static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t
 	/* A response under 16 octets (a bare header) goes whole; every other
 	 * one in at least two fragments, the first of the chosen size when the
 	 * datagram is long enough to leave something for a second. */
-	if (len < 16) {
+	if (whole) {
+		plan.min_frags = 0;
+		plan.first_size = 0;
+		if (plan.max_size < 1280)
+			plan.max_size = 1280;	/* the IPv6 minimum MTU: every link carries it */
+	} else if (len < 16) {
 		plan.min_frags = 0;
 		plan.first_size = 0;
 	} else if (D.first_frag > 0) {
@@ -585,10 +698,23 @@ static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t
 	 * counted (summary: held, nexthop_dropped). */
 	l->held = rc == 1;
 	l->sent = l->held ? D.fo->n : sent;
+	if (D.icmp && D.fo->fragmented) {
+		struct icmperr_send is = { .frag_id = D.fo->id, .proto = 17, .sport = D.port,
+					   .dport = ntohs(l->client->sin6_port) };
+
+		memcpy(is.src, local, 16);
+		memcpy(is.client, l->client->sin6_addr.s6_addr, 16);
+		icmperr_note_send(D.icmp, &is, now_mono_us());
+	}
 	return;
 fail:
 	D.send_errors++;
 	debugmsg("response to query %u: %s", l->q->id, l->error);
+}
+
+static void send_response(struct qlog *l, const uint8_t local[16], const uint8_t *dns, size_t len)
+{
+	send_response_as(l, local, dns, len, false);
 }
 
 static void finish(struct qlog *l, uint64_t t_recv)
@@ -866,6 +992,31 @@ static bool rate_limited_client(const uint8_t a[16], uint64_t now)
 	return false;
 }
 
+/* A query in the probe zone is answered here (core/probe): a probe in
+ * fragments, everything else whole.  False for names outside the zone. */
+static bool answer_probe(struct qlog *l, const uint8_t local[16], uint64_t t_recv)
+{
+	struct probe_answer a;
+	enum probe_kind k = probe_query(D.probes, l->q, l->client->sin6_addr.s6_addr, t_recv,
+					D.rxbuf, DNS_MSG_MAX + 1, &a);
+
+	if (k == PROBE_K_OUTSIDE)
+		return false;
+	l->rcode = (int)a.rcode;
+	l->outcome = k == PROBE_K_REFUSED ? OUT_REFUSED : OUT_ANSWERED;
+	if (!a.len) {
+		l->rcode = -1;
+		l->error = "probe answer does not fit";
+		D.send_errors++;
+	} else {
+		send_response_as(l, local, D.rxbuf, a.len, !a.fragment);
+	}
+	if (a.kind == PROBE_K_PROBE)
+		probe_sent(D.probes, &a, l->error ? 0 : l->sent);
+	finish(l, t_recv);
+	return true;
+}
+
 static void handle_query(const uint8_t *buf, size_t len, const struct sockaddr_in6 *client,
 			 const uint8_t local[16])
 {
@@ -895,6 +1046,8 @@ static void handle_query(const uint8_t *buf, size_t len, const struct sockaddr_i
 		finish(&l, t_recv);
 		return;
 	}
+	if (D.probes && answer_probe(&l, local, t_recv))
+		return;
 	if (D.builtin) {
 		size_t n = dns_build_txt(&q, D.builtin, D.rxbuf, DNS_MSG_MAX + 1);
 		struct dns_msg r;
@@ -992,6 +1145,32 @@ static void open_listener(void)
 		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
 }
 
+static void on_verdict(void *ctx, const struct probe_verdict *v)
+{
+	(void)ctx;
+	probe_put_verdict(v, now_wall_us());
+}
+
+static void on_icmp(void *ctx, const struct icmperr_report *r)
+{
+	(void)ctx;
+	icmperr_put(r, now_wall_us());
+}
+
+/* ICMPv6 errors about the fragments we send (core/icmperr, core/icmpsock). */
+static void open_icmp(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_ICMP };
+	char err[ICMPSOCK_ERRLEN];
+
+	D.icmpfd = icmpsock_open(err);
+	if (D.icmpfd < 0)
+		die(EXIT_RESOURCE, "%s", err);
+	if (epoll_ctl(D.ep, EPOLL_CTL_ADD, D.icmpfd, &ev) < 0)
+		die(EXIT_RESOURCE, "epoll: %s", strerror(errno));
+	D.icmp = icmperr_new(0, 0);
+}
+
 static unsigned count_open_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -1062,8 +1241,18 @@ static void setup(void)
 	if (mtu && D.frag_size > mtu)
 		die(EXIT_USAGE, "--frag-size %u exceeds the MTU %u of %s", D.frag_size, mtu, D.ifname);
 	open_listener();
+	open_icmp();
 	if (D.log_path)
 		em_log_open(D.log_path);
+	if (D.probing) {
+		char perr[128];
+
+		memcpy(D.probe.addr, D.listen_addr, 16);
+		D.probe.on_verdict = on_verdict;
+		D.probes = probe_new(&D.probe, perr);
+		if (!D.probes)
+			die(EXIT_USAGE, "--probe-zone: %s", perr);
+	}
 
 	D.pend = xcalloc(D.max_inflight, sizeof(*D.pend));
 	for (unsigned i = D.max_inflight; i-- > 0;) {
@@ -1114,6 +1303,10 @@ static void cleanup(void)
 	free(D.rx);
 	free(D.fo);
 	fragtx_close(D.tx);
+	probe_free(D.probes);
+	icmperr_free(D.icmp);
+	if (D.icmpfd >= 0)
+		close(D.icmpfd);
 	close(D.lfd);
 	close(D.ep);
 	em_log_close();
@@ -1142,6 +1335,8 @@ int dnsfrag_main(int argc, char **argv)
 			wake = D.oldest->deadline;
 		if (fragtx_deadline(D.tx) < wake)
 			wake = fragtx_deadline(D.tx);
+		if (D.probes && probe_next_deadline(D.probes) < wake)
+			wake = probe_next_deadline(D.probes);
 		if (stop_at && stop_at < wake)
 			wake = stop_at;
 		timeout_ms = wake == UINT64_MAX ? -1 : wake <= now ? 0 : (int)((wake - now + 999) / 1000);
@@ -1153,11 +1348,15 @@ int dnsfrag_main(int argc, char **argv)
 				listener_readable();
 			else if (evs[i].data.u64 == TAG_NEXTHOP)
 				fragtx_service(D.tx, now_mono_us());
+			else if (evs[i].data.u64 == TAG_ICMP)
+				icmpsock_drain(D.icmpfd, D.icmp, 64, on_icmp, NULL);
 			else
 				backend_readable(evs[i].data.ptr);
 		}
 		now = now_mono_us();
 		expire_pending(now);
+		if (D.probes)
+			probe_expire(D.probes, now);
 		if (fragtx_deadline(D.tx) <= now)
 			fragtx_service(D.tx, now);
 		if (stop_at && now >= stop_at)
@@ -1173,6 +1372,8 @@ int dnsfrag_main(int argc, char **argv)
 		}
 	}
 	fragtx_finish(D.tx);
+	if (D.probes)
+		probe_flush(D.probes);
 	put_counters("summary");
 	cleanup();
 	return daemon_exit_status(D.send_errors, false);

@@ -160,6 +160,7 @@ void nat_free(struct nat_table *t)
 
 uint32_t nat_count(const struct nat_table *t) { return t->n; }
 uint32_t nat_capacity(const struct nat_table *t) { return t->cap; }
+uint32_t nat_index(const struct nat_table *t, const struct nat_binding *b) { return (uint32_t)(b - t->b); }
 uint32_t nat_pool_size(const struct nat_table *t) { return t->pool; }
 
 struct nat_binding *nat_find_client(struct nat_table *t, const uint8_t addr[16], uint16_t port)

@@ -92,6 +92,9 @@ void nat_flush(struct nat_table *t);
 
 uint32_t nat_count(const struct nat_table *t);
 uint32_t nat_capacity(const struct nat_table *t);
+/* The binding's slot, 0 .. nat_capacity() - 1: callers keep per-binding
+ * state of their own in parallel arrays (core/tcpfront's ACK trackers). */
+uint32_t nat_index(const struct nat_table *t, const struct nat_binding *b);
 uint32_t nat_pool_size(const struct nat_table *t);
 
 const char *nat_end_name(enum nat_end why);	/* "close", "idle", "evict", "shutdown" */

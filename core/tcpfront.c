@@ -31,6 +31,7 @@ struct tf {
 	struct frag_plan plan;
 	struct frag_idgen idgen;
 	struct frag_out *fo;
+	struct acktrack *ack;		/* per binding slot (nat_index); NULL: tracking off */
 };
 
 static const char *const drop_names[TF_DROP_N] = {
@@ -43,10 +44,54 @@ const char *tf_drop_name(enum tf_drop d)
 	return (unsigned)d < TF_DROP_N ? drop_names[d] : "?";
 }
 
+/* ---- measurement verdicts: core/acktrack per binding, core/icmperr notes ---- */
+
+static struct acktrack *ack_of(struct tf *t, const struct nat_binding *b)
+{
+	return t->ack ? &t->ack[nat_index(t->nat, b)] : NULL;
+}
+
+const struct acktrack *tf_binding_ack(const struct tf *t, const struct nat_binding *b)
+{
+	return t->ack ? &t->ack[nat_index(t->nat, b)] : NULL;
+}
+
+static void ack_ended(struct tf *t, const struct nat_binding *b)
+{
+	const struct acktrack *a = tf_binding_ack(t, b);
+
+	if (!a)
+		return;
+	t->ctr.verdicts[ackt_verdict(a)]++;
+	t->ctr.acks_out_of_window += a->acks_out_of_window;
+	t->ctr.acks_stale += a->acks_stale;
+	t->ctr.sack_invalid += a->sack_invalid;
+	t->ctr.segs_out_of_window += a->segs_out_of_window;
+}
+
+/* A piece of len octets at seq went to the client as two fragments (t->fo). */
+static void frag_sent(struct tf *t, const struct nat_binding *b, uint32_t seq, uint32_t len,
+		      uint64_t now)
+{
+	struct acktrack *a = ack_of(t, b);
+
+	if (a)
+		ackt_frag(a, seq, len);
+	if (t->cfg.icmp) {
+		struct icmperr_send s = { .frag_id = t->fo->id, .proto = 6, .sport = b->service_port,
+					  .dport = b->client_port, .tag = b->nat_port };
+
+		memcpy(s.src, t->cfg.listen, 16);
+		memcpy(s.client, b->client, 16);
+		icmperr_note_send(t->cfg.icmp, &s, now);
+	}
+}
+
 static void on_nat_end(void *ctx, const struct nat_binding *b, enum nat_end why)
 {
 	struct tf *t = ctx;
 
+	ack_ended(t, b);
 	if (why == NAT_END_EVICT)
 		t->ctr.evicted++;
 	if (t->cfg.on_binding)
@@ -84,6 +129,8 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 		return NULL;
 	}
 	t->frame = xmalloc(FRAME_CAP);
+	if (!cfg->no_tracking)
+		t->ack = xcalloc(nat_capacity(t->nat), sizeof(*t->ack));
 	t->max_pieces = tcpseg_max_pieces(65535, cfg->tail);
 	t->pieces = xcalloc(t->max_pieces, sizeof(*t->pieces));
 	if (cfg->clamp_mss)
@@ -104,6 +151,7 @@ void tf_free(struct tf *t)
 	if (!t)
 		return;
 	nat_free(t->nat);
+	free(t->ack);
 	free(t->frame);
 	free(t->pieces);
 	free(t->fo->buf);
@@ -243,9 +291,13 @@ static void from_client(struct tf *t, const struct pkt *p, uint64_t now)
 		}
 		b = nat_open(t->nat, ip->src, p->sport, p->dport, p->has_eth ? p->eth_src : NULL, now);
 		t->ctr.bindings_total++;
+		if (t->ack)
+			ackt_init(ack_of(t, b));
 		if (t->cfg.on_binding)
 			t->cfg.on_binding(t->cfg.ctx, b, TF_EV_OPEN, NAT_END_CLOSE);
 	}
+	if (t->ack)
+		ackt_client_pkt(ack_of(t, b), p);
 	if (p->has_eth)		/* follow the client's router if it changes (VRRP, renumbering) */
 		memcpy(b->client_mac, p->eth_src, 6);
 	bport = t->cfg.backend_port ? t->cfg.backend_port : p->dport;
@@ -334,6 +386,8 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 		drop(t, b ? TF_DROP_NOT_OURS : TF_DROP_NO_BINDING);
 		return;
 	}
+	if (t->ack)
+		ackt_backend_pkt(ack_of(t, b), p);
 	seglen = ip->tot_len - (p->l4_off - ip->off);
 	plen = seglen - p->l4_hlen;
 
@@ -403,6 +457,8 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 		frags += (uint64_t)r;
 		if (r == 0)
 			t->ctr.whole++;
+		else
+			frag_sent(t, b, seg.seq + t->pieces[i].off, t->pieces[i].len, now);
 		b->bytes_to_client += t->pieces[i].len;
 	}
 	t->ctr.segments += segs;

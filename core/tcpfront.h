@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acktrack.h"
+#include "icmperr.h"
 #include "nat.h"
 
 enum tf_leg { TF_LEG_CLIENT = 0, TF_LEG_BACKEND = 1 };
@@ -56,6 +58,11 @@ struct tf_config {
 	int frag_id_policy;		/* FRAG_ID_* (random, sequential, fixed) */
 	uint32_t frag_fixed_id;
 	struct nat_config nat;		/* on_end/ctx are the engine's: leave them NULL */
+	/* measurement verdicts (SPEC §3): per binding, core/acktrack follows
+	 * the fragmented octets and the client's ACK/SACK; every fragmented
+	 * datagram is noted in `icmp` (when set) for core/icmperr matching */
+	bool no_tracking;		/* true: no ACK tracking (benchmarks) */
+	struct icmperr *icmp;		/* kept by the caller; NULL: sends not noted */
 	/* callbacks */
 	int (*send)(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len);
 	void (*on_binding)(void *ctx, const struct nat_binding *b, enum tf_event ev,
@@ -74,6 +81,9 @@ struct tf_counters {
 	uint64_t bindings_total, evicted;
 	uint64_t backend_mac_mismatch;		/* back-end frames from another MAC than we send to */
 	uint64_t dropped[TF_DROP_N];
+	/* of ended bindings (tracking on): verdicts, and ACK input ignored */
+	uint64_t verdicts[ACKT_V_N];
+	uint64_t acks_out_of_window, acks_stale, sack_invalid, segs_out_of_window;
 };
 
 struct tf;
@@ -97,5 +107,9 @@ const struct tf_counters *tf_counters(const struct tf *t);
 /* The back end's next hop has a new MAC (learnt from the neighbour table). */
 void tf_set_backend_mac(struct tf *t, const uint8_t mac[6]);
 uint32_t tf_bindings_open(const struct tf *t);
+
+/* The binding's ACK tracker (frag_segments, frag_bytes, frag_bytes_acked,
+ * retransmitted, verdict), valid inside on_binding; NULL with no_tracking. */
+const struct acktrack *tf_binding_ack(const struct tf *t, const struct nat_binding *b);
 
 #endif

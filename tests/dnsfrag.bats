@@ -78,6 +78,30 @@ usage_error() {	# args...: exit 2, a "v6kit dnsfrag:" message, a --help hint
 	usage_error -i lo --builtin 512 --drop-on-timeout
 }
 
+@test "probe options are checked (--probe-zone, --probe-size, --probe-timeout, --max-probes)" {
+	for z in "" . "a..b" "bad zone" "a/b.example" "$(printf 'x%.0s' $(seq 64)).example"; do
+		usage_error -i lo -l ::1 --builtin 512 --probe-zone "$z"
+		[[ $output == *"invalid --probe-zone value"* ]]
+	done
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --probe-size 511
+	[[ $output == *"invalid --probe-size value"* ]]
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --probe-size 65001
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --probe-size 1k
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --probe-timeout 0
+	[[ $output == *"invalid --probe-timeout value"* ]]
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --probe-timeout soon
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --max-probes 0
+	[[ $output == *"invalid --max-probes value"* ]]
+	usage_error -i lo -l ::1 --builtin 512 --probe-zone p.example --max-probes 16777217
+	# the follow-ups' AAAA is the listen address
+	usage_error -i lo --builtin 512 --probe-zone p.example
+	[[ $output == *"--probe-zone needs -l ADDR"* ]]
+	# tuning without a zone
+	usage_error -i lo -l ::1 --builtin 512 --probe-size 1500
+	[[ $output == *"need --probe-zone"* ]]
+	usage_error -i lo -l ::1 --builtin 512 --max-probes 10
+}
+
 @test "--json: a usage error is also a JSON error line" {
 	run -2 "$V6KIT" dnsfrag --json -i lo --builtin 100
 	grep -q '^{"type":"error","applet":"dnsfrag","message":"invalid --builtin value' <<<"$output"
@@ -202,4 +226,40 @@ EOF
 	[ "$(awk '/^CapEff:/ { print $2 }' "/proc/$DPID/status")" = 0000000000000000 ]
 	run dig +time=3 +tries=1 +bufsize=4096 -p "$DPORT" @::1 priv.example TXT
 	[[ $output == *"MSG SIZE  rcvd: 800"* ]]
+}
+
+@test "loopback: --probe-zone: a probe, its follow-up, one 'delivered' verdict; stats and summary count verdicts and ICMPv6 errors" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (raw socket)"
+	command -v dig >/dev/null || skip "needs dig"
+	start_loopback --builtin 512 --json --probe-zone probe.test --probe-timeout 5 --probe-size 1400
+	run dig +time=3 +tries=1 +bufsize=4096 +short -p "$DPORT" @::1 Lab1.probe.test AAAA
+	[ "$status" -eq 0 ]
+	echo "$output"
+	target=$(head -1 <<<"$output")
+	[[ $target =~ ^lab1-[0-9a-f]{16}\.ok\.probe\.test\.$ ]]
+	run dig +time=3 +tries=1 +short -p "$DPORT" @::1 "$target" AAAA
+	[ "$output" = "::1" ]
+	# a forged NONCE: NXDOMAIN, no verdict
+	run dig +time=3 +tries=1 -p "$DPORT" @::1 lab1-0123456789abcdef.ok.probe.test AAAA
+	[[ $output == *"status: NXDOMAIN"* ]]
+	kill -USR1 "$DPID"
+	sleep 0.2
+	kill -TERM "$DPID"
+	wait "$DPID"
+	DPID=
+	cat "$DOUT"
+	[ "$(grep -c '"type":"verdict"' "$DOUT")" -eq 1 ]
+	v=$(grep '"type":"verdict"' "$DOUT")
+	[[ $v == *'"qname":"lab1.probe.test.","client":"::1","clients":1,'* ]]
+	[[ $v == *'"followup":true,"followup_client":"::1",'* ]]
+	[[ $v == *'"verdict":"delivered","end":"followup"'* ]]
+	# the probe answer: 1400 octets in fragments; the follow-up whole
+	grep '"qname":"Lab1.probe.test."' "$DOUT" | grep -q '"size":1400,"fragments":4,'
+	grep '"qname":"lab1-[0-9a-f]*\.ok' "$DOUT" | grep -q '"fragments":1,'
+	for t in stats summary; do
+		l=$(grep "\"type\":\"$t\"" "$DOUT")
+		[[ $l == *'"verdicts":{"delivered":1,"lost":0,"unknown":0}'* ]]
+		[[ $l == *'"bad_nonce":1,'* ]]
+		[[ $l == *'"icmp_errors":{"destination_unreachable":0,"packet_too_big":0,"time_exceeded":0,"parameter_problem":0}'* ]]
+	done
 }

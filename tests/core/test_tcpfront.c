@@ -61,19 +61,32 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* The engine under test and the verdict of the last binding that ended. */
+static struct tf *cur_tf;
+static struct acktrack ended_ack;
+static bool ended_tracked, mk_notrack;
+static struct icmperr *mk_icmp;
+
 static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev, enum nat_end why)
 {
 	(void)ctx;
-	(void)b;
 	(void)why;
 	events[ev]++;
+	if (ev != TF_EV_OPEN && cur_tf) {
+		const struct acktrack *a = tf_binding_ack(cur_tf, b);
+
+		ended_tracked = a != NULL;
+		if (a)
+			ended_ack = *a;
+	}
 }
 
 static struct tf *mk(bool clamp)
 {
 	struct tf_config c = { .mss = 1200, .tail = 256, .clamp_mss = clamp,
 			       .client_dlt = V6_DLT_EN10MB, .backend_dlt = V6_DLT_EN10MB,
-			       .send = send_cb, .on_binding = on_binding };
+			       .send = send_cb, .on_binding = on_binding,
+			       .no_tracking = mk_notrack, .icmp = mk_icmp };
 	char err[128];
 	struct tf *t;
 
@@ -93,6 +106,7 @@ static struct tf *mk(bool clamp)
 	c.nat.linger_us = 1000000;
 	t = tf_new(&c, err);
 	CHECKF(t != NULL, "%s", err);
+	cur_tf = t;
 	n_out = 0;
 	memset(events, 0, sizeof(events));
 	return t;
@@ -409,6 +423,100 @@ static void fin_and_rst_end_bindings(void)
 	tf_free(t);
 }
 
+/* A client ACK (with SACK blocks when nsack) for the binding of handshake(). */
+static void client_ack(struct tf *t, uint32_t ack, const uint32_t *sack, unsigned nsack, uint64_t now)
+{
+	uint8_t f[256], opts[40] = { 1, 1, 5, (uint8_t)(2 + 8 * nsack) };
+	struct build_tcp h = { .sport = 40000, .dport = 80, .seq = 5001, .ack = ack, .flags = TCPF_ACK,
+			       .win = 1000, .opts = opts, .optlen = nsack ? 4 + 8 * nsack : 0 };
+	struct wcur w;
+
+	for (unsigned i = 0; i < 2 * nsack; i++) {
+		opts[4 + 4 * i] = (uint8_t)(sack[i] >> 24);
+		opts[5 + 4 * i] = (uint8_t)(sack[i] >> 16);
+		opts[6 + 4 * i] = (uint8_t)(sack[i] >> 8);
+		opts[7 + 4 * i] = (uint8_t)sack[i];
+	}
+	wcur_init(&w, f, sizeof(f));
+	build_eth(&w, FMAC0, CMAC, BUILD_NO_VLAN, 0x86dd);
+	build_ip6(&w, C, L, 6, 64, 0, 0, 0);
+	build_tcp(&w, &h, NULL, 0);
+	build_ip_finish(&w, 14);
+	build_l4_checksum(&w, 14);
+	tf_input(t, TF_LEG_CLIENT, f, (uint32_t)wcur_off(&w), (uint32_t)wcur_off(&w), now);
+}
+
+/* SPEC §3 "Measurement verdicts" through the engine: the fragmented octets
+ * of a binding against the client's ACKs and SACK blocks; back-end re-sends;
+ * ACKs outside the window counted; every fragmented datagram noted for
+ * ICMPv6 matching; nothing tracked when switched off. */
+static void verdicts_per_binding(void)
+{
+	static uint8_t f[4000];
+	struct tf *t;
+	uint16_t natp;
+	size_t len;
+	uint32_t sack[2] = { 9001 + 1196, 9001 + 2392 };
+
+	mk_icmp = icmperr_new(16, 0);
+	t = mk(true);
+	natp = handshake(t, true);
+	/* 2800 octets: four pieces, each sent as two fragments */
+	len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 2800);
+	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+	CHECK_EQ(icmperr_counters(mk_icmp)->sends, 4);
+	/* the back end re-sends the first segment: a retransmission, same octets */
+	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 4);
+	/* the client: SACK for the second piece, cumulative ACK of the first,
+	 * then an ACK far outside the window (counted, ignored) */
+	client_ack(t, 9001, sack, 1, 5);
+	client_ack(t, 9001 + 1196, NULL, 0, 6);
+	client_ack(t, 9001 + 0x80000000u, NULL, 0, 7);
+	tf_flush(t);
+	CHECK(ended_tracked);
+	CHECK_EQ(ended_ack.frag_segments, 8);
+	CHECK_EQ(ended_ack.frag_bytes, 2800);
+	CHECK_EQ(ended_ack.frag_bytes_acked, 2392);
+	CHECK_EQ(ended_ack.retransmitted, 1);
+	CHECK_EQ(ended_ack.acks_out_of_window, 1);
+	CHECK_EQ(ackt_verdict(&ended_ack), ACKT_PARTIAL);
+	CHECK_EQ(tf_counters(t)->verdicts[ACKT_PARTIAL], 1);
+	CHECK_EQ(tf_counters(t)->acks_out_of_window, 1);
+	tf_free(t);
+
+	/* all acknowledged: delivered; a binding with only whole segments: none */
+	t = mk(true);
+	natp = handshake(t, true);
+	len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 2800);
+	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+	client_ack(t, 9001 + 2800, NULL, 0, 5);
+	tf_flush(t);
+	CHECK_EQ(ackt_verdict(&ended_ack), ACKT_DELIVERED);
+	tf_free(t);
+	t = mk(true);
+	natp = handshake(t, true);
+	len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 200);
+	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+	tf_flush(t);
+	CHECK_EQ(ackt_verdict(&ended_ack), ACKT_NONE);
+	CHECK_EQ(tf_counters(t)->verdicts[ACKT_NONE], 1);
+	tf_free(t);
+	icmperr_free(mk_icmp);
+	mk_icmp = NULL;
+
+	/* switched off: no tracker, the same traffic relayed */
+	mk_notrack = true;
+	t = mk(true);
+	natp = handshake(t, true);
+	len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 2800);
+	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+	CHECK_EQ(tf_counters(t)->fragments, 8);
+	tf_flush(t);
+	CHECK(!ended_tracked);
+	tf_free(t);
+	mk_notrack = false;
+}
+
 static void impossible_configuration(void)
 {
 	struct tf_config c = { .mss = 1200, .tail = 1195, .send = send_cb, .ports = ports };
@@ -435,6 +543,7 @@ int main(void)
 	RUN(counted_drops);
 	RUN(every_truncation_and_corruption);
 	RUN(fin_and_rst_end_bindings);
+	RUN(verdicts_per_binding);
 	RUN(impossible_configuration);
 	return t_done();
 }

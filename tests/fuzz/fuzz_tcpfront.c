@@ -6,7 +6,9 @@
  * on every frame it sends: it parses, goes to the right peer from the right
  * address, and toward the client is either a whole segment of at most --tail
  * payload octets (or a handshake/RST), a leading fragment whose data is a
- * multiple of 8, or a trailing fragment of exactly --tail octets.
+ * multiple of 8, or a trailing fragment of exactly --tail octets.  With
+ * verdict tracking on and an ICMPv6 send table attached (httpfrag's set-up):
+ * each ended binding's tracker never credits more than was fragmented.
  * Seeds: tests/fixtures/tcpfront_corpus.py. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,11 +58,28 @@ static int check_sent(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t l
 	return 0;
 }
 
+static struct tf *cur;
+
+static void check_ended(void *ctx, const struct nat_binding *b, enum tf_event ev, enum nat_end why)
+{
+	const struct acktrack *a;
+
+	(void)ctx;
+	(void)why;
+	if (ev == TF_EV_OPEN)
+		return;
+	a = tf_binding_ack(cur, b);
+	if (!a || a->frag_bytes_acked > a->frag_bytes || a->frag_segments * 65535 < a->frag_bytes ||
+	    (unsigned)ackt_verdict(a) >= ACKT_V_N)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct icmperr *icmp;
 	struct tf_config c = { .mss = 1200, .tail = TAIL, .clamp_mss = true,
 			       .client_dlt = V6_DLT_EN10MB, .backend_dlt = V6_DLT_EN10MB,
-			       .send = check_sent };
+			       .send = check_sent, .on_binding = check_ended };
 	uint64_t now = 1;
 	char err[128];
 	struct tf *t;
@@ -78,9 +97,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.nat.port_hi = 20001;
 	c.nat.idle_us = 30000000;
 	c.nat.linger_us = 1000000;
+	if (!icmp)
+		icmp = icmperr_new(64, 0);
+	c.icmp = icmp;
 	t = tf_new(&c, err);
 	if (!t)
 		abort();
+	cur = t;
 	while (off + 3 <= size) {
 		uint8_t leg = data[off];
 		size_t len = (size_t)data[off + 1] << 8 | data[off + 2];

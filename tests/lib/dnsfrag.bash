@@ -21,6 +21,6 @@ stop_dnsfrag() {
 	return $rc
 }
 
-summary_field() {	# $1 = counter name
-	grep '"type":"summary"' "$DF_OUT" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+summary_field() {	# $1 = a top-level counter of the summary line
+	jq -r "select(.type == \"summary\") | .\"$1\"" "$DF_OUT"
 }
