@@ -18,6 +18,8 @@ static const struct optval {
 	{ "*", "read", ":file" },
 	{ "*", "write", ":file" },
 	{ "*", "user", ":user" },
+	{ "*", "eh", "hbh:8 dst:8 dstu:8 dst:8,opt=30" },
+	{ "*", "eh-order", "rfc given" },
 	{ "6in4-relay", "table", ":file" },
 	{ "checksum", "link", "raw ether" },
 	{ "dnsfrag", "order", "in reverse random" },

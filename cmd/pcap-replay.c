@@ -844,9 +844,9 @@ static void prepare(struct replay *r, const char **files, unsigned n_files, bool
 	if (r->frag_size) {
 		frag_plan_init(&r->plan);
 		r->plan.max_size = r->frag_size;
-		/* RFC 7112: the whole header chain in the first fragment, when the
-		 * experiment adds headers (--allow-split-chain lifts it) */
-		r->plan.rfc7112 = r->eh.n && !r->allow_split;
+		/* RFC 7112: the whole header chain in the first fragment
+		 * (--allow-split-chain lifts it) */
+		r->plan.rfc7112 = !r->allow_split;
 		r->fout = xcalloc(1, sizeof(*r->fout));
 	}
 	open_outputs(r);

@@ -173,6 +173,41 @@ EOF
 	[[ "$stderr" == *"header chain split (RFC 7112)"*"1232 octets"*"1256 octets"* ]]
 }
 
+@test "--mtu applies after the insertion: a packet the chain makes too long is skipped and counted" {
+	run "$V6KIT" pcap-replay -j --mtu 350 -w "$OUT/o.pcap" "$FX/ehmix.pcap"
+	[ "$(json_field skipped_mtu <<<"$output")" -eq 2 ]	# the two captured fragments
+	run "$V6KIT" pcap-replay -j --eh dst:256 --mtu 350 -w "$OUT/o.pcap" "$FX/ehmix.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field skipped_mtu <<<"$output")" -eq 3 ]	# and the TCP packet: 102 + 256 octets
+	[ "$(json_field packets <<<"$output")" -eq 9 ]
+	# no IP packet over 350 octets left (Ethernet frames: 14 octets of header)
+	[ "$(tshark -r "$OUT/o.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 - 14 > 350' | wc -l)" -eq 0 ]
+}
+
+@test "frames that cannot take the chain go on unchanged, counted by reason (bad chain, too big, 6in4 in an IPv4 fragment)" {
+	/usr/bin/python3 - "$OUT/s.pcap" <<'EOF'
+import sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw, wrpcap, raw
+e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+# a Destination Options header whose length runs past the packet
+bad = Ether(raw(e / IPv6(src="2001:db8::1", dst="2001:db8::2", nh=60, plen=8) / Raw(b"\x11\x05" + bytes(6))))
+# 6in4 in an IPv4 fragment: no IPv6 layer the parser can follow
+frag4 = e / IP(src="192.0.2.1", dst="198.51.100.1", proto=41, flags="MF") / \
+    IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=9) / Raw(b"z" * 16)
+# 65527 octets of payload: 16 more would pass 65535
+big = e / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=9) / Raw(b"J" * 65519)
+wrpcap(sys.argv[1], [bad, frag4, big])
+EOF
+	run "$V6KIT" pcap-replay -j --eh dst:16 -w "$OUT/o.pcap" "$OUT/s.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(json_field eh_inserted <<<"$output")" -eq 0 ]
+	[ "$(json_field eh_skip.bad_ipv6_chain <<<"$output")" -eq 1 ]
+	[ "$(json_field eh_skip.not_ipv6 <<<"$output")" -eq 1 ]
+	[ "$(json_field eh_skip.too_big <<<"$output")" -eq 1 ]
+	[ "$(json_field packets <<<"$output")" -eq 3 ]
+	cmp <(tcpdump -nn -xx -r "$OUT/s.pcap" 2>/dev/null) <(tcpdump -nn -xx -r "$OUT/o.pcap" 2>/dev/null)
+}
+
 @test "bad --eh usage: exit 2 with the reason" {
 	while IFS='|' read -r args want; do
 		run --separate-stderr "$V6KIT" pcap-replay $args -w "$OUT/x.pcap" "$FX/mix.pcap"

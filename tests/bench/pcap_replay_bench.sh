@@ -13,6 +13,12 @@
 # Every run is checked against the receiver's rx_packets counter: a tool that
 # reports frames the receiver never got would be caught.
 #
+# --eh (SPEC.md §3): v6kit --eh dst:8 against plain v6kit, same file, same
+# run, alternating, median of ROUNDS (target: ratio >= 0.90): on the veth
+# (l2drop, so the receiver's Destination Options processing is not what is
+# measured) and into a file (-w, CPU cost of the insertion alone).
+# EH_ONLY=1 runs only this part.
+#
 # Pacing at PACE_PPS (default 100k/s) for both tools: a tcpdump on the
 # receiver timestamps every frame (on a veth the receive path runs in the
 # sender's softirq, so these are the send times plus a constant); from them:
@@ -99,6 +105,58 @@ throughput() {	# $1 = lab name, $2 = v6kit --tx-method
 		"$1" "$2" "$v" "$t" "$(awk -v a="$v" -v b="$t" 'BEGIN { print b ? a / b : 0 }')" "${vs[*]}" "${ts[*]}"
 }
 
+# v6kit with extra options: frames/s (receiver count checked).
+run_v6kit_opts() {
+	local before after pps
+	before=$(rx)
+	pps=$(lab_exec s "$V6KIT" pcap-replay -j -t -i s0 "$@" "$W/udp.pcap" | /usr/bin/python3 -c \
+		'import json,sys; d=json.loads(sys.stdin.readline()); print(int(d["pps"]) if d["failed"] == 0 else 0)')
+	after=$(rx)
+	[ $((after - before)) -ge "$FRAMES" ] || { echo "v6kit $*: receiver got $((after - before)) of $FRAMES" >&2; return 1; }
+	echo "$pps"
+}
+
+# Into a file: frames/s, and every frame must carry the chain.  The CPU
+# seconds (user + system) of the run go to $W/cpu (wall-clock rates swing
+# with the load of a shared machine; CPU time much less).
+run_v6kit_file() {
+	lab_exec s /usr/bin/time -f '%U %S' -o "$W/cpu.one" "$V6KIT" pcap-replay -j -t -w "$W/eh-out.pcap" "$@" "$W/udp.pcap" |
+		/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.stdin.readline())
+ok = d["failed"] == 0 and d["written"] == int(sys.argv[1]) and (d["eh"] == "" or d["eh_inserted"] == int(sys.argv[1]))
+print(int(d["pps"]) if ok else 0)' "$FRAMES"
+	awk '{ print $1 + $2 }' "$W/cpu.one" >>"$W/cpu.$#"
+}
+
+eh_compare() {	# $1 = link|file
+	local i p e ps=() es=() fn=run_v6kit_opts
+	[ "$1" = file ] && fn=run_v6kit_file
+	rm -f "$W/cpu.0" "$W/cpu.2"
+	for i in $(seq "$ROUNDS"); do
+		p=$($fn) || return 1
+		e=$($fn --eh dst:8) || return 1
+		[ "$p" -gt 0 ] && [ "$e" -gt 0 ] || { echo "eh_compare $1: a run failed" >&2; return 1; }
+		ps+=("$p"); es+=("$e")
+	done
+	p=$(printf '%s\n' "${ps[@]}" | median)
+	e=$(printf '%s\n' "${es[@]}" | median)
+	printf '%-5s --eh dst:8 %8d pps  plain %8d pps  ratio %.2f (target >= 0.90)   (eh runs: %s; plain runs: %s)\n' \
+		"$1" "$e" "$p" "$(awk -v a="$e" -v b="$p" 'BEGIN { print b ? a / b : 0 }')" "${es[*]}" "${ps[*]}"
+	if [ "$1" = file ]; then
+		p=$(median <"$W/cpu.0")
+		e=$(median <"$W/cpu.2")
+		printf 'file  CPU s per run (user+sys, median): --eh dst:8 %s  plain %s  throughput ratio by CPU %.2f\n' \
+			"$e" "$p" "$(awk -v a="$e" -v b="$p" 'BEGIN { print a ? b / a : 0 }')"
+	fi
+}
+
+if [ "${EH_ONLY:-0}" = 1 ]; then
+	echo "# pcap-replay --eh dst:8 vs plain, $FRAMES frames, median of $ROUNDS, topspeed"
+	lab_exec r ip link set r0 address 02:00:00:00:99:99
+	eh_compare link || exit 1
+	eh_compare file || exit 1
+	exit 0
+fi
+
 echo "# pcap-replay throughput, $FRAMES frames of $(( $(stat -c %s "$W/udp.pcap") / FRAMES - 16 )) octets, median of $ROUNDS"
 # L2 drop: the receiver's own MAC differs from the frames' destination.
 # v6kit's default (auto: AF_XDP here) and, for reference, its TX ring.
@@ -113,6 +171,12 @@ s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::", 9)); print(
 lab_wait 10 grep -q ready "$LAB_BG_OUT" || exit 1
 throughput listener auto || exit 1
 kill "$LAB_BG_PID" 2>/dev/null
+echo "# pcap-replay --eh dst:8 vs plain (l2drop link, and into a file)"
+lab_exec r ip link set r0 address 02:00:00:00:99:99
+eh_compare link || exit 1
+eh_compare file || exit 1
+lab_exec r ip link set r0 address "$RMAC"
+lab_exec r ip -6 neigh flush dev r0 2>/dev/null
 
 # Pacing: receiver-side timestamps of PACE_FRAMES frames at PACE_PPS.
 head_frames() {	# first N frames of the file

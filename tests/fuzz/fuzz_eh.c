@@ -4,12 +4,14 @@
  * set, bit 6 the given order, the next octet a link type, the rest a frame.
  * Checks the promises: an inserted frame grows by exactly the chain's length,
  * parses again with the chain's headers where they belong, and keeps the
- * upper layer's bytes. */
+ * upper layer's bytes; for a bare IPv6 packet, eh_unfrag_len() names a
+ * header boundary the fragmenter accepts as frag_plan.unfrag_min. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eh.h"
+#include "frag.h"
 #include "pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +44,36 @@ static void fuzz_spec(const uint8_t *data, size_t size)
 		}
 		if (t != ch.total || ch.n_unfrag > ch.n)
 			abort();
+	}
+}
+
+static void check_unfrag(const struct eh_chain *ch, const uint8_t *pk, size_t n, uint32_t ul_off)
+{
+	static struct frag_out fo;
+	static uint8_t buf[2 * (70000 + 6 * EH_MAX_LEN) + 1024 * 64];
+	struct frag_plan pl;
+	uint32_t u = eh_unfrag_len(ch, pk, n);
+	bool dstu = false;
+
+	for (unsigned i = 0; i < ch->n_unfrag; i++)
+		dstu |= ch->h[i].kind == EH_DSTU;
+	if (!u)
+		return;
+	if (!dstu || u < 48 || u > ul_off)
+		abort();
+	frag_plan_init(&pl);
+	pl.unfrag_min = u;
+	pl.min_frags = 2;
+	pl.rfc7112 = true;
+	fo.buf = buf;
+	fo.cap = frag_out_need(pk, n);
+	if (fo.cap > sizeof(buf))
+		return;
+	if (frag_split(pk, n, &pl, &fo) == 0) {
+		if (fo.unfrag_len < u)
+			abort();
+	} else if (strstr(fo.err, "internal") || strstr(fo.err, "boundary")) {
+		abort();
 	}
 }
 
@@ -92,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt_parse(&p, dlt, out, (uint32_t)n, (uint32_t)n);
 		if (k >= p.n_ip || p.ip[k].version != 6 || p.ip[k].ul_off != n - tail)
 			abort();
+		if (k == 0 && p.ip[0].off == 0 && p.ip[0].tot_len == n && p.ip[0].verdict == PKT_OK)
+			check_unfrag(&ch, out, n, p.ip[0].ul_off);
 	}
 	free(in);
 	return 0;
