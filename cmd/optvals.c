@@ -27,13 +27,9 @@ static const struct optval {
 	{ "dnsfrag", "tx", "link raw" },
 	{ "dnsfrag", "gateway-mac", "auto" },
 	{ "dnsfrag", "log", ":file" },
-	{ "dnsfrag", "eh", "hbh:8 dst:8 dstu:8" },
-	{ "dnsfrag", "eh-order", "rfc given" },
 	{ "httpfrag", "frag-id", "random sequential" },
 	{ "httpfrag", "tx", "link raw" },
 	{ "httpfrag", "backend-interface", ":interface" },
-	{ "httpfrag", "eh", "hbh:8 dst:8 dstu:8" },
-	{ "httpfrag", "eh-order", "rfc given" },
 	{ "pcap-replay", "intf1", ":interface" },
 	{ "pcap-replay", "tx-method", "auto xdp ring mmsg packet pcap" },
 };
