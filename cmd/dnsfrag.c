@@ -1151,13 +1151,15 @@ static void on_verdict(void *ctx, const struct probe_verdict *v)
 	probe_put_verdict(v, now_wall_us());
 }
 
+/* ICMPv6 errors about the fragments we send (core/icmperr, read by
+ * core/icmpsock at most 64 per wake-up, so the loop gets back to its other
+ * sockets; epoll is level-triggered: the rest wake it again). */
 static void on_icmp(void *ctx, const struct icmperr_report *r)
 {
 	(void)ctx;
 	icmperr_put(r, now_wall_us());
 }
 
-/* ICMPv6 errors about the fragments we send (core/icmperr, core/icmpsock). */
 static void open_icmp(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_ICMP };

@@ -19,6 +19,7 @@
 #include "fragtx.h"
 #include "hostprep.h"
 #include "icmperr.h"
+#include "icmpsock.h"
 #include "netlink.h"
 #include "nexthop.h"
 #include "pio.h"
@@ -71,9 +72,8 @@ static const char usage_text[] =
 	"  -w, --write FILE            also write every frame sent to a pcap file\n"
 	"  -c, --count N               stop after N bindings have ended\n"
 	"      --timeout SEC           stop after SEC seconds\n"
-	"  -q, --quiet                 no per-binding or icmp lines\n"
-	"  -v, --verbose               diagnostics about dropped packets and unmatched\n"
-	"                              ICMPv6 errors\n"
+	"  -q, --quiet                 no per-binding lines (icmp lines stay)\n"
+	"  -v, --verbose               diagnostics about dropped packets\n"
 	"  -h, --help                  this text\n"
 	"\n"
 	"Signals: SIGINT/SIGTERM stop (summary, host restored), SIGUSR1 prints stats,\n"
@@ -191,6 +191,8 @@ static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev,
 		em_u64(EM_ANY, "fragments", " fragments %llu", b->fragments);
 		em_dbl(EM_ANY, "duration_s", " %.3fs", (double)(b->last_us - b->created_us) / 1e6);
 		put_verdict(tf_binding_ack(H.tf, b));
+		if (H.icmp)
+			em_u64(EM_ANY, "icmp_count", " icmp %llu", tf_binding_icmp(H.tf, b));
 	} else {
 		em_u64(EM_JSON, "bytes_to_client", NULL, 0);
 		em_u64(EM_JSON, "bytes_to_backend", NULL, 0);
@@ -610,14 +612,14 @@ static void prepare_host(void)
 static void open_icmp(void)
 {
 	const char *track = getenv("V6KIT_HTTPFRAG_TRACK");
-	char err[128];
+	char err[ICMPSOCK_ERRLEN];
 
 	H.icmp_fd = -1;
 	if (track && !strcmp(track, "0")) {
 		H.cfg.no_tracking = true;
 		return;
 	}
-	H.icmp_fd = icmperr_socket(err);
+	H.icmp_fd = icmpsock_open(err);
 	if (H.icmp_fd < 0) {
 		warnmsg("ICMPv6 errors not read: %s", err);
 		return;
@@ -734,24 +736,11 @@ static void drain(struct pio_in *in, enum tf_leg leg)
 	}
 }
 
-static void drain_icmp(void)
+static void on_icmp(void *ctx, const struct icmperr_report *r)
 {
-	struct icmperr_report r;
-
-	for (int i = 0; i < 64; i++) {
-		int rc = icmperr_socket_read(H.icmp, H.icmp_fd, now_mono_us(), &r);
-
-		if (rc <= 0) {
-			if (rc < 0)
-				debugmsg("ICMPv6 socket: %s", strerror(errno));
-			return;
-		}
-		if (r.result == ICMPERR_MATCHED && v6_verbosity >= 0)
-			icmperr_put(&r, now_wall_us());
-		else if (r.result != ICMPERR_MATCHED)
-			debugmsg("ICMPv6 error type %u code %u not about our fragments: %s", r.type, r.code,
-				 icmperr_result_name(r.result));
-	}
+	(void)ctx;
+	tf_icmp_error(H.tf, r->tag, r->client, r->sent_us);
+	icmperr_put(r, now_wall_us());	/* a measurement: kept under -q, as in dnsfrag */
 }
 
 /* The back end's frames come from another MAC than the one ours go to:
@@ -789,7 +778,7 @@ static void run(void)
 		if (H.nh && (pfd[2].revents & POLLIN))
 			nh_service(H.nh, now);
 		if (H.icmp_fd >= 0 && (pfd[3].revents & POLLIN))
-			drain_icmp();
+			icmpsock_drain(H.icmp_fd, H.icmp, 64, on_icmp, NULL);
 		check_backend_mac(now);
 		if (now >= next_expire) {
 			tf_expire(H.tf, now);

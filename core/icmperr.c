@@ -2,14 +2,8 @@
  * RFC 8200 §4.5, RFC 7112, RFC 8883). */
 #include "icmperr.h"
 
-#include <errno.h>
-#include <netinet/icmp6.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "args.h"
 #include "csum.h"
@@ -307,42 +301,4 @@ void icmperr_put(const struct icmperr_report *r, uint64_t wall_us)
 	em_u64(EM_ANY, "frag_id", "id %llu ", r->frag_id);
 	em_u64(EM_ANY, "frag_off", "offset %llu", r->frag_off);
 	em_end();
-}
-
-int icmperr_socket(char err[128])
-{
-	struct icmp6_filter f;
-	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-
-	if (fd < 0) {
-		snprintf(err, 128, "raw ICMPv6 socket: %s", strerror(errno));
-		return -1;
-	}
-	ICMP6_FILTER_SETBLOCKALL(&f);
-	for (int type = 1; type <= 4; type++)
-		ICMP6_FILTER_SETPASS(type, &f);
-	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0) {
-		int e = errno;
-
-		snprintf(err, 128, "ICMP6_FILTER: %s", strerror(e));
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-int icmperr_socket_read(struct icmperr *t, int fd, uint64_t now_us, struct icmperr_report *r)
-{
-	uint8_t msg[1280];	/* RFC 4443 §2.4(c): no error message is longer */
-	struct sockaddr_in6 from;
-	socklen_t fl = sizeof(from);
-	ssize_t n = recvfrom(fd, msg, sizeof(msg), MSG_TRUNC, (struct sockaddr *)&from, &fl);
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-	if ((size_t)n > sizeof(msg))
-		n = sizeof(msg);	/* longer than any error may be: read as cut */
-	icmperr_input(t, from.sin6_addr.s6_addr, msg, (size_t)n, now_us, r);
-	return 1;
 }

@@ -125,14 +125,6 @@ enum icmperr_result icmperr_input_pkt(struct icmperr *t, const struct pkt *p, ui
 
 const struct icmperr_counters *icmperr_counters(const struct icmperr *t);
 
-/* The listening side: a non-blocking raw ICMPv6 socket whose ICMP6_FILTER
- * (RFC 3542 §3.2) passes types 1-4 only; the kernel verifies checksums.
- * Open before dropping privileges.  -1 with errno and err filled. */
-int icmperr_socket(char err[128]);
-/* One waiting message from the socket through icmperr_input(): 1 read
- * (r->result tells the match), 0 none waiting, -1 socket error. */
-int icmperr_socket_read(struct icmperr *t, int fd, uint64_t now_us, struct icmperr_report *r);
-
 /* The `icmp` record through core/emit: ts, from, icmp_type, icmp_type_name,
  * icmp_code, icmp_code_name, mtu or pointer (where they apply), client,
  * frag_id, frag_off. */

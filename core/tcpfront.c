@@ -32,6 +32,7 @@ struct tf {
 	struct frag_idgen idgen;
 	struct frag_out *fo;
 	struct acktrack *ack;		/* per binding slot (nat_index); NULL: tracking off */
+	uint32_t *icmp_errs;		/* per binding slot: matched ICMPv6 errors (with cfg.icmp) */
 };
 
 static const char *const drop_names[TF_DROP_N] = {
@@ -54,6 +55,23 @@ static struct acktrack *ack_of(struct tf *t, const struct nat_binding *b)
 const struct acktrack *tf_binding_ack(const struct tf *t, const struct nat_binding *b)
 {
 	return t->ack ? &t->ack[nat_index(t->nat, b)] : NULL;
+}
+
+void tf_icmp_error(struct tf *t, uint64_t tag, const uint8_t client[16], uint64_t sent_us)
+{
+	struct nat_binding *b;
+
+	if (!t->icmp_errs || tag > UINT16_MAX)
+		return;
+	b = nat_find_nat(t->nat, (uint16_t)tag);
+	/* the NAT port may have gone to a newer binding since */
+	if (b && !memcmp(b->client, client, 16) && b->created_us <= sent_us)
+		t->icmp_errs[nat_index(t->nat, b)]++;
+}
+
+uint32_t tf_binding_icmp(const struct tf *t, const struct nat_binding *b)
+{
+	return t->icmp_errs ? t->icmp_errs[nat_index(t->nat, b)] : 0;
 }
 
 static void ack_ended(struct tf *t, const struct nat_binding *b)
@@ -131,6 +149,8 @@ struct tf *tf_new(const struct tf_config *cfg, char err[128])
 	t->frame = xmalloc(FRAME_CAP);
 	if (!cfg->no_tracking)
 		t->ack = xcalloc(nat_capacity(t->nat), sizeof(*t->ack));
+	if (cfg->icmp)
+		t->icmp_errs = xcalloc(nat_capacity(t->nat), sizeof(*t->icmp_errs));
 	t->max_pieces = tcpseg_max_pieces(65535, cfg->tail);
 	t->pieces = xcalloc(t->max_pieces, sizeof(*t->pieces));
 	if (cfg->clamp_mss)
@@ -152,6 +172,7 @@ void tf_free(struct tf *t)
 		return;
 	nat_free(t->nat);
 	free(t->ack);
+	free(t->icmp_errs);
 	free(t->frame);
 	free(t->pieces);
 	free(t->fo->buf);
@@ -293,6 +314,8 @@ static void from_client(struct tf *t, const struct pkt *p, uint64_t now)
 		t->ctr.bindings_total++;
 		if (t->ack)
 			ackt_init(ack_of(t, b));
+		if (t->icmp_errs)
+			t->icmp_errs[nat_index(t->nat, b)] = 0;
 		if (t->cfg.on_binding)
 			t->cfg.on_binding(t->cfg.ctx, b, TF_EV_OPEN, NAT_END_CLOSE);
 	}

@@ -112,4 +112,10 @@ uint32_t tf_bindings_open(const struct tf *t);
  * retransmitted, verdict), valid inside on_binding; NULL with no_tracking. */
 const struct acktrack *tf_binding_ack(const struct tf *t, const struct nat_binding *b);
 
+/* A matched ICMPv6 error (core/icmperr) about a fragment noted with tag
+ * `tag` (the NAT port) for `client` at sent_us: counted on that binding
+ * when it is still the one that sent it.  tf_binding_icmp(): the count. */
+void tf_icmp_error(struct tf *t, uint64_t tag, const uint8_t client[16], uint64_t sent_us);
+uint32_t tf_binding_icmp(const struct tf *t, const struct nat_binding *b);
+
 #endif

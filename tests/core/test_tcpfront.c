@@ -65,6 +65,7 @@ static int send_cb(void *ctx, enum tf_leg leg, const uint8_t *frame, size_t len)
 static struct tf *cur_tf;
 static struct acktrack ended_ack;
 static bool ended_tracked, mk_notrack;
+static uint32_t ended_icmp;
 static struct icmperr *mk_icmp;
 
 static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev, enum nat_end why)
@@ -76,6 +77,7 @@ static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev,
 		const struct acktrack *a = tf_binding_ack(cur_tf, b);
 
 		ended_tracked = a != NULL;
+		ended_icmp = tf_binding_icmp(cur_tf, b);
 		if (a)
 			ended_ack = *a;
 	}
@@ -465,6 +467,12 @@ static void verdicts_per_binding(void)
 	len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 2800);
 	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
 	CHECK_EQ(icmperr_counters(mk_icmp)->sends, 4);
+	/* ICMPv6 errors matched to its fragments count on the binding; one for
+	 * another client, or sent before the binding existed, does not */
+	tf_icmp_error(t, natp, C, 3);
+	tf_icmp_error(t, natp, L, 3);
+	tf_icmp_error(t, natp, C, 0);
+	tf_icmp_error(t, 0x10000u + natp, C, 3);
 	/* the back end re-sends the first segment: a retransmission, same octets */
 	tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 4);
 	/* the client: SACK for the second piece, cumulative ACK of the first,
@@ -480,6 +488,7 @@ static void verdicts_per_binding(void)
 	CHECK_EQ(ended_ack.retransmitted, 1);
 	CHECK_EQ(ended_ack.acks_out_of_window, 1);
 	CHECK_EQ(ackt_verdict(&ended_ack), ACKT_PARTIAL);
+	CHECK_EQ(ended_icmp, 1);
 	CHECK_EQ(tf_counters(t)->verdicts[ACKT_PARTIAL], 1);
 	CHECK_EQ(tf_counters(t)->acks_out_of_window, 1);
 	tf_free(t);

@@ -141,8 +141,10 @@ probes_delivered() {	# dnsfrag's start options...
 	drop_fragments "exthdr frag exists"
 	start_dnsfrag auth 53 -i a0 -l $AUTH --builtin 2000 --probe-zone $ZONE --probe-timeout 2.5
 	start_unbound
-	lab_exec res dig +time=2 +tries=1 @::1 lost1.$ZONE A >/dev/null || true
+	lab_exec res dig +time=2 +tries=1 @::1 lost1.$ZONE A >/dev/null &
+	d1=$!
 	lab_exec res dig +time=2 +tries=1 @::1 lost2.$ZONE A >/dev/null || true
+	wait "$d1" || true
 	# the zone's small answers still arrive whole, through the resolver
 	run lab_exec res dig +time=2 +tries=1 +short @::1 ns.$ZONE AAAA
 	echo "ns: $output"
@@ -235,9 +237,12 @@ q(b"".join(b"\x3f" + b"a" * 63 for _ in range(4)) + b"\0")
 	for tx in "-i a0" "--tx raw"; do
 		# shellcheck disable=SC2086
 		start_dnsfrag auth 53 $tx -l $AUTH --builtin 2000 --probe-zone $ZONE --probe-timeout 2
-		lab_exec res dig +time=1 +tries=1 @$AUTH -p 53 te1.$ZONE AAAA >/dev/null || true
+		lab_exec res dig +time=1 +tries=1 @$AUTH -p 53 te1.$ZONE AAAA >/dev/null &
+		d1=$!
 		lab_exec res dig +time=1 +tries=1 @$AUTH -p 53 big.example TXT >/dev/null || true
+		wait "$d1" || true
 		lab_wait 4 eval "[ \$(grep -c '\"type\":\"icmp\"' \"$DF_OUT\") -ge 2 ]"
+		lab_wait 4 eval "grep -q '\"type\":\"verdict\"' \"$DF_OUT\""
 		stop_dnsfrag
 		jq -c 'select(.type == "icmp")' "$DF_OUT"
 		# each error names the client and one frag_id of a query line
