@@ -757,9 +757,10 @@ static void send_response_as(struct qlog *l, const uint8_t local[16], const uint
 	 * counted (summary: held, nexthop_dropped). */
 	l->held = rc == 1;
 	l->sent = l->held ? D.fo->n : sent;
-	if (D.icmp && D.fo->fragmented) {
+	if (D.icmp) {	/* whole too: errors may quote it (or the reassembled datagram) */
 		struct icmperr_send is = { .frag_id = D.fo->id, .proto = 17, .sport = D.port,
-					   .dport = ntohs(l->client->sin6_port) };
+					   .dport = ntohs(l->client->sin6_port),
+					   .whole = !D.fo->fragmented };
 
 		memcpy(is.src, local, 16);
 		memcpy(is.client, l->client->sin6_addr.s6_addr, 16);

@@ -64,14 +64,14 @@ const char *icmperr_code_name(uint8_t type, uint8_t code)
 struct send_entry {
 	struct icmperr_send s;
 	uint64_t sent_us;
-	uint32_t hnext;
-	bool live;
+	uint32_t hnext, pnext;	/* chains: (client, frag ID); (client, proto, ports) */
+	bool in_frag, in_port;	/* linked in each; neither = free */
 };
 
 struct icmperr {
 	struct send_entry *e;
 	uint32_t n, next;		/* ring size, next slot to write */
-	uint32_t *bucket;
+	uint32_t *bucket, *pbucket;
 	uint32_t mask;
 	uint64_t max_age_us;
 	uint8_t key[16];
@@ -93,8 +93,9 @@ struct icmperr *icmperr_new(uint32_t max_sends, uint64_t max_age_us)
 	while (nb < 2 * max_sends)
 		nb <<= 1;
 	t->bucket = xmalloc(nb * sizeof(*t->bucket));
+	t->pbucket = xmalloc(nb * sizeof(*t->pbucket));
 	for (uint32_t i = 0; i < nb; i++)
-		t->bucket[i] = NIL;
+		t->bucket[i] = t->pbucket[i] = NIL;
 	t->mask = nb - 1;
 	v6_random(t->key, sizeof(t->key));
 	return t;
@@ -106,6 +107,7 @@ void icmperr_free(struct icmperr *t)
 		return;
 	free(t->e);
 	free(t->bucket);
+	free(t->pbucket);
 	free(t);
 }
 
@@ -123,8 +125,20 @@ static uint32_t *chain(struct icmperr *t, const uint8_t client[16], uint32_t id)
 	return &t->bucket[(uint32_t)nat_siphash(t->key, k, sizeof(k)) & t->mask];
 }
 
-/* Unlink the live entry i from its chain. */
-static void unlink_send(struct icmperr *t, uint32_t i)
+static uint32_t *pchain(struct icmperr *t, const uint8_t client[16], uint8_t proto, uint16_t sport,
+			uint16_t dport)
+{
+	uint8_t k[21];
+
+	memcpy(k, client, 16);
+	k[16] = proto;
+	memcpy(k + 17, &sport, 2);
+	memcpy(k + 19, &dport, 2);
+	return &t->pbucket[(uint32_t)nat_siphash(t->key, k, sizeof(k)) & t->mask];
+}
+
+/* Unlink entry i from its (client, frag ID) chain. */
+static void unlink_frag(struct icmperr *t, uint32_t i)
 {
 	uint32_t *pp = chain(t, t->e[i].s.client, t->e[i].s.frag_id);
 
@@ -132,7 +146,20 @@ static void unlink_send(struct icmperr *t, uint32_t i)
 		pp = &t->e[*pp].hnext;
 	if (*pp == i)
 		*pp = t->e[i].hnext;
-	t->e[i].live = false;
+	t->e[i].in_frag = false;
+}
+
+/* Unlink entry i from its (client, proto, ports) chain. */
+static void unlink_port(struct icmperr *t, uint32_t i)
+{
+	const struct icmperr_send *s = &t->e[i].s;
+	uint32_t *pp = pchain(t, s->client, s->proto, s->sport, s->dport);
+
+	while (*pp != NIL && *pp != i)
+		pp = &t->e[*pp].pnext;
+	if (*pp == i)
+		*pp = t->e[i].pnext;
+	t->e[i].in_port = false;
 }
 
 static uint32_t find(struct icmperr *t, const uint8_t client[16], uint32_t id)
@@ -143,21 +170,47 @@ static uint32_t find(struct icmperr *t, const uint8_t client[16], uint32_t id)
 	return NIL;
 }
 
+static uint32_t find_port(struct icmperr *t, const uint8_t client[16], uint8_t proto, uint16_t sport,
+			  uint16_t dport)
+{
+	for (uint32_t i = *pchain(t, client, proto, sport, dport); i != NIL; i = t->e[i].pnext) {
+		const struct icmperr_send *s = &t->e[i].s;
+
+		if (s->proto == proto && s->sport == sport && s->dport == dport &&
+		    !memcmp(s->client, client, 16))
+			return i;
+	}
+	return NIL;
+}
+
 void icmperr_note_send(struct icmperr *t, const struct icmperr_send *s, uint64_t now_us)
 {
-	uint32_t i = t->next, old = find(t, s->client, s->frag_id), *head;
+	uint32_t i = t->next, old, *head;
 
 	t->ctr.sends++;
-	if (old != NIL)
-		unlink_send(t, old);
-	if (t->e[i].live)
-		unlink_send(t, i);
+	if (t->e[i].in_frag)
+		unlink_frag(t, i);
+	if (t->e[i].in_port)
+		unlink_port(t, i);
+	/* A re-send with the same key replaces the older entry in that chain
+	 * (which keeps every chain short: one TCP connection's many segments
+	 * share one (client, ports) key). */
+	if (!s->whole && (old = find(t, s->client, s->frag_id)) != NIL)
+		unlink_frag(t, old);
+	if ((old = find_port(t, s->client, s->proto, s->sport, s->dport)) != NIL)
+		unlink_port(t, old);
 	t->e[i].s = *s;
 	t->e[i].sent_us = now_us;
-	t->e[i].live = true;
-	head = chain(t, s->client, s->frag_id);
-	t->e[i].hnext = *head;
+	if (!s->whole) {
+		head = chain(t, s->client, s->frag_id);
+		t->e[i].hnext = *head;
+		*head = i;
+		t->e[i].in_frag = true;
+	}
+	head = pchain(t, s->client, s->proto, s->sport, s->dport);
+	t->e[i].pnext = *head;
 	*head = i;
+	t->e[i].in_port = true;
 	t->next = (i + 1) % t->n;
 }
 
@@ -168,6 +221,38 @@ static enum icmperr_result done(struct icmperr *t, struct icmperr_report *r, enu
 	if (res == ICMPERR_MATCHED)
 		t->ctr.errors[r->type - 1]++;
 	return res;
+}
+
+/* A quote without a Fragment header: a packet sent whole, or the datagram
+ * a receiver reassembled from our fragments (Linux quotes that one for a
+ * Parameter Problem about a Destination Options option).  It matches by
+ * quoted destination, transport protocol and ports (the newest send with
+ * them), then quoted source; with no ports in the quote, or no such send,
+ * it stays `unfragmented`. */
+static enum icmperr_result match_whole(struct icmperr *t, const struct pkt *q,
+				       const struct pkt_ip *ip, uint64_t now_us,
+				       struct icmperr_report *r)
+{
+	const struct icmperr_send *s;
+	uint32_t i;
+
+	if (q->l4 != 6 && q->l4 != 17)
+		return done(t, r, ICMPERR_UNFRAGMENTED);
+	r->ports_seen = true;
+	i = find_port(t, ip->dst, q->l4, q->sport, q->dport);
+	if (i == NIL || now_us - t->e[i].sent_us > t->max_age_us)
+		return done(t, r, ICMPERR_UNFRAGMENTED);
+	s = &t->e[i].s;
+	if (memcmp(s->src, ip->src, 16))
+		return done(t, r, ICMPERR_MISMATCH);
+	if (!s->whole) {
+		r->has_frag = true;
+		r->frag_id = s->frag_id;
+	}
+	r->quote_whole = true;
+	r->tag = s->tag;
+	r->sent_us = t->e[i].sent_us;
+	return done(t, r, ICMPERR_MATCHED);
 }
 
 enum icmperr_result icmperr_input(struct icmperr *t, const uint8_t from[16], const uint8_t *msg,
@@ -210,9 +295,12 @@ enum icmperr_result icmperr_input(struct icmperr *t, const uint8_t from[16], con
 		return done(t, r, ICMPERR_TRUNCATED);
 	memcpy(r->quoted_src, ip->src, 16);
 	memcpy(r->client, ip->dst, 16);
-	if (!ip->frag_hdr_off)
-		return done(t, r, pkt_is_ext6(ip->proto) || (ip->verdict != PKT_OK && ip->ul_off == 0)
-			     ? ICMPERR_TRUNCATED : ICMPERR_UNFRAGMENTED);
+	if (!ip->frag_hdr_off) {
+		if (pkt_is_ext6(ip->proto) || (ip->verdict != PKT_OK && ip->ul_off == 0))
+			return done(t, r, ICMPERR_TRUNCATED);
+		return match_whole(t, &q, ip, now_us, r);
+	}
+	r->has_frag = true;
 	r->frag_id = ip->frag_id;
 	r->frag_off = ip->frag_off;
 	r->ports_seen = ip->frag_off == 0 && (q.l4 == 6 || q.l4 == 17);
@@ -298,7 +386,16 @@ void icmperr_put(const struct icmperr_report *r, uint64_t wall_us)
 	if (r->has_pointer)
 		em_u64(EM_ANY, "pointer", "pointer %llu ", r->pointer);
 	em_str(EM_ANY, "client", "client %s ", fmt_ip6(r->client, a));
-	em_u64(EM_ANY, "frag_id", "id %llu ", r->frag_id);
-	em_u64(EM_ANY, "frag_off", "offset %llu", r->frag_off);
+	/* frag_id: the quoted fragment's, or (reassembled quote) the send's;
+	 * null for a packet sent whole.  frag_off: null when the quote holds
+	 * no Fragment header. */
+	if (r->has_frag)
+		em_u64(EM_ANY, "frag_id", "id %llu ", r->frag_id);
+	else
+		em_null(EM_JSON, "frag_id", NULL);
+	if (r->quote_whole)
+		em_null(EM_JSON, "frag_off", NULL);
+	else
+		em_u64(EM_ANY, "frag_off", "offset %llu", r->frag_off);
 	em_end();
 }

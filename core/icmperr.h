@@ -18,19 +18,28 @@
  * a known (client, frag ID) that disagrees on the rest is a mismatch (a
  * forgery or a collision), one that is older than max_age_us is unknown.
  *
+ * A quote without a Fragment header -- a packet sent whole (--no-fragment),
+ * or the datagram the receiver reassembled from our fragments, which is what
+ * Linux quotes in a Parameter Problem about a Destination Options option --
+ * matches the newest recent send with the quoted destination, transport
+ * protocol and ports, and then must have its source (else mismatch); the
+ * report carries that send's frag ID when it was fragmented (has_frag).
+ * With no ports in the quote, or no such send, it is counted unfragmented.
+ *
  * The table is a ring of `max_sends` entries (the oldest overwritten),
- * hashed on (client, frag ID) with a keyed SipHash; a re-send with the same
- * key replaces the older entry (fixed frag-ID policies stay O(1)).
+ * hashed on (client, frag ID) and on (client, protocol, ports) with a keyed
+ * SipHash; a re-send with the same key replaces the older entry in that
+ * chain (fixed frag-ID policies and long connections stay O(1)).
  *
  * Who calls what (dnsfrag, httpfrag, from their one event loop):
  *   set-up:     icmperr_new(); open a raw ICMPv6 socket with ICMP6_FILTER
  *               passing types 1-4 (the kernel verifies the checksum; errors
  *               about --tx link frames come back to the host stack too),
  *               or add icmp6 to an existing capture filter.
- *   per send:   after fragtx_send() of a fragmented datagram,
- *               icmperr_note_send() with the datagram's addresses, ports,
- *               protocol, frag ID (frag_out.id) and a tag of the applet's
- *               (a probe slot, a binding's NAT port).
+ *   per send:   after fragtx_send(), icmperr_note_send() with the
+ *               datagram's addresses, ports, protocol, frag ID (frag_out.id;
+ *               or `whole` when it left unfragmented) and a tag of the
+ *               applet's (a probe slot, a binding's NAT port).
  *   per error:  raw socket: icmperr_input(from = recvmsg source, the
  *               message); capture: icmperr_input_pkt(parsed frame), which
  *               also checks the ICMPv6 checksum.  ICMPERR_MATCHED: emit an
@@ -56,7 +65,7 @@ enum icmperr_result {
 	ICMPERR_NOT_ERROR,	/* not ICMPv6, or not one of the four error types */
 	ICMPERR_TRUNCATED,	/* message or quote too short to hold the quoted IPv6 + Fragment header */
 	ICMPERR_BAD_CHECKSUM,	/* captured message whose checksum fails (icmperr_input_pkt) */
-	ICMPERR_UNFRAGMENTED,	/* quotes a packet without a Fragment header */
+	ICMPERR_UNFRAGMENTED,	/* quotes a packet without a Fragment header that matches no send */
 	ICMPERR_UNKNOWN,	/* no recent send to that client with that frag ID */
 	ICMPERR_MISMATCH,	/* known (client, frag ID) but source, protocol or ports disagree */
 	ICMPERR_R_N
@@ -80,6 +89,7 @@ struct icmperr_send {
 	uint8_t proto;		/* transport protocol (17 UDP, 6 TCP) */
 	uint16_t sport, dport;	/* its ports as sent (ours, the client's) */
 	uint64_t tag;		/* the applet's own reference, returned on a match */
+	bool whole;		/* sent as one packet, no Fragment header: frag_id unused */
 };
 
 struct icmperr_report {
@@ -92,8 +102,10 @@ struct icmperr_report {
 	uint32_t pointer;
 	/* from the quote (set from `unfragmented` on) */
 	uint8_t quoted_src[16], client[16];
+	bool has_frag;		/* frag_id is set: quoted, or the matched send's */
 	uint32_t frag_id;
 	uint32_t frag_off;	/* octets; 0 = the quote is of a first fragment */
+	bool quote_whole;	/* matched a quote without a Fragment header */
 	bool ports_seen;	/* the quote held the transport ports */
 	/* from the matching send */
 	uint64_t tag;
@@ -127,7 +139,8 @@ const struct icmperr_counters *icmperr_counters(const struct icmperr *t);
 
 /* The `icmp` record through core/emit: ts, from, icmp_type, icmp_type_name,
  * icmp_code, icmp_code_name, mtu or pointer (where they apply), client,
- * frag_id, frag_off. */
+ * frag_id (JSON null: sent whole), frag_off (JSON null: the quote held no
+ * Fragment header); the text line leaves out what is null. */
 void icmperr_put(const struct icmperr_report *r, uint64_t wall_us);
 
 #endif

@@ -1,6 +1,7 @@
 /* test_icmperr.c - ICMPv6 errors matched to the fragments we sent
  * (core/icmperr): scapy-built errors (golden), errors quoting fragments cut
- * by core/frag, forged, stale, mismatched, unfragmented and truncated quotes. */
+ * by core/frag, forged, stale, mismatched, unfragmented and truncated quotes;
+ * quotes of whole sends and of the reassembled datagram. */
 #include <stdio.h>
 #include <string.h>
 
@@ -222,8 +223,24 @@ static void test_core_fragments(void)
 		res = icmperr_input_pkt(t, &p, 5, &r);
 		CHECK(res != ICMPERR_BAD_CHECKSUM);
 	}
-	/* An error about an unfragmented packet; informational ICMPv6; not ICMPv6. */
+	/* An error quoting the reassembled datagram (no Fragment header), as
+	 * Linux sends for a Destination Options option: matched by addresses
+	 * and ports, the send's frag ID reported, no offset. */
+	n = mk_error(err, sizeof(err), 4, 2, 42, dgram, 100);
+	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 5, &r), ICMPERR_MATCHED);
+	CHECK(r.has_frag && r.quote_whole && r.ports_seen && r.has_pointer);
+	CHECK_EQ(r.frag_id, fo.id);
+	CHECK_EQ(r.pointer, 42);
+	CHECK_EQ(r.tag, 9);
+	/* ... the same quote cut inside the UDP header: unattributable. */
+	n = mk_error(err, sizeof(err), 4, 2, 42, dgram, 44);
+	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 5, &r), ICMPERR_UNFRAGMENTED);
+	/* An unfragmented packet to other ports; informational ICMPv6; not ICMPv6. */
+	dgram[40] ^= 1;	/* UDP source port 53 -> 52: never sent */
 	n = mk_error(err, sizeof(err), 1, 4, 0, dgram, 100);
+	dgram[40] ^= 1;
 	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
 	CHECK_EQ(icmperr_input_pkt(t, &p, 5, &r), ICMPERR_UNFRAGMENTED);
 	n = mk_error(err, sizeof(err), 128, 0, 0, dgram, 10);
@@ -252,6 +269,91 @@ static void test_core_fragments(void)
 		n = mk_error(err, sizeof(err), 4, 1, 40, q, sizeof(q));
 		pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
 		CHECK_EQ(icmperr_input_pkt(t, &p, 5, &r), ICMPERR_TRUNCATED);
+	}
+	icmperr_free(t);
+}
+
+/* A packet sent whole (--no-fragment) with a Destination Options header
+ * holding an option of action 10 (type 0x9e): the Parameter Problem quoting
+ * it matches; forged quotes (another client port, another source, never
+ * sent, stale) do not. */
+static void test_whole_sends(void)
+{
+	static uint8_t pk[200], err[400];
+	struct icmperr *t = icmperr_new(8, 1000);
+	struct icmperr_send s = { .proto = 17, .sport = 53, .dport = 40001, .tag = 5, .whole = true,
+				  .frag_id = 999 /* unused when whole */ };
+	struct icmperr_report r;
+	struct pkt p;
+	struct wcur w;
+	size_t n, pl;
+	uint8_t *q;
+
+	wcur_init(&w, pk, sizeof(pk));
+	build_ip6(&w, SRV, CLI, 60, 64, 0, 0, 0);
+	/* dst:8 with option 0x9e, 4 octets of data */
+	{
+		static const uint8_t dst[8] = { 17, 0, 0x9e, 4, 0, 0, 0, 0 };
+
+		wcur_bytes(&w, dst, sizeof(dst));
+	}
+	build_udp(&w, 53, 40001, (const uint8_t *)"answer-bytes", 12);
+	build_ip_finish(&w, 0);
+	CHECK(!w.overflow);
+	pl = wcur_off(&w);
+	memcpy(s.src, SRV, 16);
+	memcpy(s.client, CLI, 16);
+
+	n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
+	CHECK_EQ(pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0), PKT_OK);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 5, &r), ICMPERR_UNFRAGMENTED);	/* not sent yet */
+	icmperr_note_send(t, &s, 10);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 20, &r), ICMPERR_MATCHED);
+	CHECK_EQ(r.type, 4);
+	CHECK_EQ(r.code, 2);
+	CHECK(r.has_pointer);
+	CHECK_EQ(r.pointer, 42);
+	CHECK(!r.has_frag && r.quote_whole && r.ports_seen);
+	CHECK(!memcmp(r.client, CLI, 16));
+	CHECK_EQ(r.tag, 5);
+	CHECK_EQ(r.sent_us, 10);
+	CHECK(!strcmp(icmperr_code_name(4, 2), "unrecognized_option"));
+	CHECK_EQ(icmperr_input_pkt(t, &p, 10 + 1001, &r), ICMPERR_UNFRAGMENTED);	/* stale */
+	/* Forged: another client port (never sent). */
+	q = pk + 48 + 2;	/* UDP destination port */
+	q[1] ^= 1;
+	n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
+	q[1] ^= 1;
+	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 20, &r), ICMPERR_UNFRAGMENTED);
+	/* Forged: our ports and client, another source: mismatch. */
+	pk[8 + 15] ^= 1;
+	n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
+	pk[8 + 15] ^= 1;
+	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 20, &r), ICMPERR_MISMATCH);
+	/* A whole send's unused frag_id does not make fragment quotes match. */
+	CHECK_EQ(feed_hex(t, e2_hex, 20, &r), ICMPERR_UNKNOWN);
+	/* The ring turns over: many sends on one key stay one entry, and 8
+	 * other keys push it out. */
+	for (unsigned i = 0; i < 20; i++)
+		icmperr_note_send(t, &s, 30);
+	n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
+	pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+	CHECK_EQ(icmperr_input_pkt(t, &p, 40, &r), ICMPERR_MATCHED);
+	for (unsigned i = 0; i < 8; i++) {
+		struct icmperr_send o = s;
+
+		o.dport = (uint16_t)(1000 + i);
+		icmperr_note_send(t, &o, 50);
+	}
+	CHECK_EQ(icmperr_input_pkt(t, &p, 60, &r), ICMPERR_UNFRAGMENTED);
+	{
+		const struct icmperr_counters *c = icmperr_counters(t);
+
+		CHECK_EQ(c->results[ICMPERR_MATCHED], 2);
+		CHECK_EQ(c->results[ICMPERR_MISMATCH], 1);
+		CHECK_EQ(c->errors[ICMPERR_T_PARAM], 2);
 	}
 	icmperr_free(t);
 }
@@ -292,7 +394,8 @@ static void test_table(void)
 
 static void test_put(void)
 {
-	struct icmperr_report r = { .type = 2, .code = 0, .has_mtu = true, .mtu = 1280, .frag_id = 7 };
+	struct icmperr_report r = { .type = 2, .code = 0, .has_mtu = true, .mtu = 1280, .has_frag = true,
+				    .frag_id = 7 };
 	char buf[1024];
 	FILE *f = tmpfile();
 	size_t n;
@@ -314,6 +417,19 @@ static void test_put(void)
 			CHECKF(strstr(buf, keys[i]) != NULL, "%s missing in %s", keys[i], buf);
 	}
 	CHECK(strstr(buf, "\"pointer\"") == NULL);
+	CHECK(strstr(buf, "\"frag_id\":7") != NULL);
+	/* A packet sent whole: frag_id and frag_off null, pointer present. */
+	r = (struct icmperr_report){ .type = 4, .code = 2, .has_pointer = true, .pointer = 42,
+				     .quote_whole = true };
+	f = tmpfile();
+	em_init(true, f);
+	icmperr_put(&r, 1700000000000000ull);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	CHECKF(strstr(buf, "\"pointer\":42") && strstr(buf, "\"frag_id\":null") &&
+	       strstr(buf, "\"frag_off\":null") && strstr(buf, "\"client\""), "%s", buf);
 }
 
 int main(void)
@@ -321,6 +437,7 @@ int main(void)
 	RUN(test_golden_scapy);
 	RUN(test_mismatch_forged);
 	RUN(test_core_fragments);
+	RUN(test_whole_sends);
 	RUN(test_table);
 	RUN(test_put);
 	return t_done();

@@ -2,7 +2,8 @@
  * (core/icmperr): the input is an ICMPv6 message as a raw socket hands it
  * over, and also the same octets as a captured IPv6 frame; the quote is
  * read by the one parser without reading outside it, every result is one
- * of the defined ones and the counters add up. */
+ * of the defined ones and the counters add up.  The table holds a
+ * fragmented send and a whole one. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		t = icmperr_new(8, 0);
 		icmperr_note_send(t, &s, 0);
+		/* and one sent whole (--no-fragment): quotes without a Fragment header */
+		s.whole = true;
+		s.dport = 40002;
+		icmperr_note_send(t, &s, 0);
 	}
 	res = icmperr_input(t, from, data, size, 1, &r);
 	if ((unsigned)res >= ICMPERR_R_N || r.result != res)
 		abort();
 	if (res == ICMPERR_MATCHED && (r.type < 1 || r.type > 4))
+		abort();
+	if (res == ICMPERR_MATCHED && r.quote_whole && !r.ports_seen)
 		abort();
 	/* The same octets as a captured frame (an IPv6 packet carrying ICMPv6). */
 	pkt_parse(&p, V6_DLT_RAW, data, (uint32_t)size, 0);
