@@ -7,7 +7,8 @@
 # octet; the client-side capture shows the headers and tshark finds no
 # malformed packet and no bad checksum.  An unknown option with action 01
 # is dropped silently by the client's kernel, one with action 10 draws an
-# ICMPv6 Parameter Problem code 2 pointing at it, and a Destination Options
+# ICMPv6 Parameter Problem code 2 pointing at it (dnsfrag's icmp line
+# carries it, whole or fragmented answer), and a Destination Options
 # header with more options than net.ipv6.max_dst_opts_number is dropped.
 #
 #   ns c (client)            ns f (front ends)                 ns b (back end)
@@ -193,10 +194,38 @@ snmp() {	# $1 = counter in the client's /proc/net/snmp6
 		-e icmpv6.pointer
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "$(printf '2001:db8:1::100\t2\t42')" ]
-	# dnsfrag's ICMPv6 listener got it; it quotes a packet without a Fragment
-	# header, which core/icmperr does not attribute (no icmp line): counted
-	grep '"type":"summary"' "$DF_OUT" | grep -q '"icmp_unmatched":{[^}]*"unfragmented":1'
-	! grep -q '"type":"icmp"' "$DF_OUT"
+	# dnsfrag's ICMPv6 listener attributes it to the whole answer it sent:
+	# one icmp line, no frag ID (none was sent), nothing unmatched
+	icmp_line 'null' 'null'
+	! grep '"type":"summary"' "$DF_OUT" | grep -q '"icmp_unmatched":{[^}]*":[1-9]'
+}
+
+# icmp_line FRAG_ID FRAG_OFF: $DF_OUT holds exactly one icmp line, Parameter
+# Problem code 2 pointer 42 from the client about an answer to it.
+icmp_line() {
+	local l
+	l=$(jq -c 'select(.type == "icmp")' "$DF_OUT")
+	echo "$l"
+	[ "$(wc -l <<<"$l")" -eq 1 ]
+	[ "$(jq -r '[.icmp_type, .icmp_code, .icmp_code_name, .pointer, .from, .client, .frag_id, .frag_off] |
+		map(tostring) | join(" ")' <<<"$l")" = "4 2 unrecognized_option 42 2001:db8:1::100 2001:db8:1::100 $1 $2" ]
+	[ "$(jq -r 'select(.type == "summary") | .icmp_errors.parameter_problem' "$DF_OUT")" -eq 1 ]
+}
+
+@test "action 10 in a fragmented answer: the Parameter Problem quotes the reassembled datagram, attributed with its frag ID" {
+	WAIT=1 dns_run --eh dst:8,opt=0x9e
+	[ "$ANS" = timeout ]
+	tshark_clean "$CAP"
+	scan "$CAP"
+	[ "$(count "$CAP" "$DNS" frag)" -ge 2 ]
+	# Linux quotes the reassembled packet: no Fragment header in the quote
+	run tshark -r "$CAP" -Y 'icmpv6.type == 4' -T fields -E occurrence=l -e icmpv6.code -e icmpv6.pointer \
+		-e ipv6.fraghdr.ident
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$(printf '2\t42\t')" ]
+	id=$(jq -r 'select(.type == "query") | .frag_id' "$DF_OUT" | tail -n 1)
+	[[ $id =~ ^[0-9]+$ ]]
+	icmp_line "$id" 'null'
 }
 
 @test "a Destination Options header over net.ipv6.max_dst_opts_number is dropped" {
