@@ -245,7 +245,7 @@ static enum icmperr_result match_whole(struct icmperr *t, const struct pkt *q,
 	s = &t->e[i].s;
 	if (memcmp(s->src, ip->src, 16))
 		return done(t, r, ICMPERR_MISMATCH);
-	if (!s->whole) {
+	if (!s->whole && !(s->has_seq && q->l4 == 6 && q->tcp_seq != s->seq)) {
 		r->has_frag = true;
 		r->frag_id = s->frag_id;
 	}

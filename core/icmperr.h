@@ -23,7 +23,9 @@
  * Linux quotes in a Parameter Problem about a Destination Options option --
  * matches the newest recent send with the quoted destination, transport
  * protocol and ports, and then must have its source (else mismatch); the
- * report carries that send's frag ID when it was fragmented (has_frag).
+ * report carries that send's frag ID when it was fragmented (has_frag) --
+ * for TCP only when the quoted sequence number is that send's (has_seq):
+ * another segment of the same connection matches without a frag ID.
  * With no ports in the quote, or no such send, it is counted unfragmented.
  *
  * The table is a ring of `max_sends` entries (the oldest overwritten),
@@ -90,6 +92,8 @@ struct icmperr_send {
 	uint16_t sport, dport;	/* its ports as sent (ours, the client's) */
 	uint64_t tag;		/* the applet's own reference, returned on a match */
 	bool whole;		/* sent as one packet, no Fragment header: frag_id unused */
+	bool has_seq;		/* TCP: seq is the segment's sequence number */
+	uint32_t seq;
 };
 
 struct icmperr_report {

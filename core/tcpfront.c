@@ -133,7 +133,8 @@ static void frag_sent(struct tf *t, const struct nat_binding *b, uint32_t seq, u
 		ackt_frag(a, seq, len);
 	if (t->cfg.icmp) {
 		struct icmperr_send s = { .frag_id = t->fo->id, .proto = 6, .sport = b->service_port,
-					  .dport = b->client_port, .tag = b->nat_port };
+					  .dport = b->client_port, .tag = b->nat_port,
+					  .has_seq = true, .seq = seq };
 
 		memcpy(s.src, t->cfg.listen, 16);
 		memcpy(s.client, b->client, 16);

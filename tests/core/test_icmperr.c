@@ -358,6 +358,44 @@ static void test_whole_sends(void)
 	icmperr_free(t);
 }
 
+/* TCP: a quote of the reassembled datagram carries the frag ID only when its
+ * sequence number is the noted send's; another segment of the connection
+ * (sent whole, not noted) matches without one. */
+static void test_tcp_seq(void)
+{
+	static uint8_t pk[200], err[400];
+	struct icmperr *t = icmperr_new(8, 0);
+	struct icmperr_send s = { .proto = 6, .sport = 80, .dport = 41000, .tag = 3, .frag_id = 77,
+				  .has_seq = true, .seq = 1000 };
+	struct icmperr_report r;
+	struct pkt p;
+	struct wcur w;
+	size_t n, pl;
+
+	memcpy(s.src, SRV, 16);
+	memcpy(s.client, CLI, 16);
+	icmperr_note_send(t, &s, 0);
+	for (int k = 0; k < 2; k++) {
+		struct build_tcp bt = { .sport = 80, .dport = 41000, .seq = k ? 5000 : 1000, .ack = 1,
+					.flags = 0x18, .win = 1000 };
+
+		wcur_init(&w, pk, sizeof(pk));
+		build_ip6(&w, SRV, CLI, 6, 64, 0, 0, 0);
+		build_tcp(&w, &bt, "data", 4);
+		build_ip_finish(&w, 0);
+		CHECK(!w.overflow);
+		pl = wcur_off(&w);
+		n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
+		pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
+		CHECK_EQ(icmperr_input_pkt(t, &p, 1, &r), ICMPERR_MATCHED);
+		CHECK_EQ(r.tag, 3);
+		CHECK_EQ(r.has_frag, k == 0);
+		if (k == 0)
+			CHECK_EQ(r.frag_id, 77);
+	}
+	icmperr_free(t);
+}
+
 static void test_table(void)
 {
 	struct icmperr *t = icmperr_new(8, 1000);
@@ -438,6 +476,7 @@ int main(void)
 	RUN(test_mismatch_forged);
 	RUN(test_core_fragments);
 	RUN(test_whole_sends);
+	RUN(test_tcp_seq);
 	RUN(test_table);
 	RUN(test_put);
 	return t_done();
