@@ -125,15 +125,23 @@ static uint32_t *chain(struct icmperr *t, const uint8_t client[16], uint32_t id)
 	return &t->bucket[(uint32_t)nat_siphash(t->key, k, sizeof(k)) & t->mask];
 }
 
-static uint32_t *pchain(struct icmperr *t, const uint8_t client[16], uint8_t proto, uint16_t sport,
-			uint16_t dport)
+/* TCP sends noted with their sequence number (has_seq) are keyed on it too:
+ * every segment of a connection is an entry of its own. */
+static uint32_t key_seq(const struct icmperr_send *s)
 {
-	uint8_t k[21];
+	return s->has_seq ? s->seq : 0;
+}
+
+static uint32_t *pchain(struct icmperr *t, const uint8_t client[16], uint8_t proto, uint16_t sport,
+			uint16_t dport, uint32_t seq)
+{
+	uint8_t k[25];
 
 	memcpy(k, client, 16);
 	k[16] = proto;
 	memcpy(k + 17, &sport, 2);
 	memcpy(k + 19, &dport, 2);
+	memcpy(k + 21, &seq, 4);
 	return &t->pbucket[(uint32_t)nat_siphash(t->key, k, sizeof(k)) & t->mask];
 }
 
@@ -153,7 +161,7 @@ static void unlink_frag(struct icmperr *t, uint32_t i)
 static void unlink_port(struct icmperr *t, uint32_t i)
 {
 	const struct icmperr_send *s = &t->e[i].s;
-	uint32_t *pp = pchain(t, s->client, s->proto, s->sport, s->dport);
+	uint32_t *pp = pchain(t, s->client, s->proto, s->sport, s->dport, key_seq(s));
 
 	while (*pp != NIL && *pp != i)
 		pp = &t->e[*pp].pnext;
@@ -171,13 +179,13 @@ static uint32_t find(struct icmperr *t, const uint8_t client[16], uint32_t id)
 }
 
 static uint32_t find_port(struct icmperr *t, const uint8_t client[16], uint8_t proto, uint16_t sport,
-			  uint16_t dport)
+			  uint16_t dport, uint32_t seq)
 {
-	for (uint32_t i = *pchain(t, client, proto, sport, dport); i != NIL; i = t->e[i].pnext) {
+	for (uint32_t i = *pchain(t, client, proto, sport, dport, seq); i != NIL; i = t->e[i].pnext) {
 		const struct icmperr_send *s = &t->e[i].s;
 
 		if (s->proto == proto && s->sport == sport && s->dport == dport &&
-		    !memcmp(s->client, client, 16))
+		    key_seq(s) == seq && !memcmp(s->client, client, 16))
 			return i;
 	}
 	return NIL;
@@ -197,7 +205,7 @@ void icmperr_note_send(struct icmperr *t, const struct icmperr_send *s, uint64_t
 	 * share one (client, ports) key). */
 	if (!s->whole && (old = find(t, s->client, s->frag_id)) != NIL)
 		unlink_frag(t, old);
-	if ((old = find_port(t, s->client, s->proto, s->sport, s->dport)) != NIL)
+	if ((old = find_port(t, s->client, s->proto, s->sport, s->dport, key_seq(s))) != NIL)
 		unlink_port(t, old);
 	t->e[i].s = *s;
 	t->e[i].sent_us = now_us;
@@ -207,7 +215,7 @@ void icmperr_note_send(struct icmperr *t, const struct icmperr_send *s, uint64_t
 		*head = i;
 		t->e[i].in_frag = true;
 	}
-	head = pchain(t, s->client, s->proto, s->sport, s->dport);
+	head = pchain(t, s->client, s->proto, s->sport, s->dport, key_seq(s));
 	t->e[i].pnext = *head;
 	*head = i;
 	t->e[i].in_port = true;
@@ -239,13 +247,17 @@ static enum icmperr_result match_whole(struct icmperr *t, const struct pkt *q,
 	if (q->l4 != 6 && q->l4 != 17)
 		return done(t, r, ICMPERR_UNFRAGMENTED);
 	r->ports_seen = true;
-	i = find_port(t, ip->dst, q->l4, q->sport, q->dport);
+	/* TCP: the segment with the quoted sequence number, else a send noted
+	 * without one */
+	i = find_port(t, ip->dst, q->l4, q->sport, q->dport, q->l4 == 6 ? q->tcp_seq : 0);
+	if (i == NIL && q->l4 == 6 && q->tcp_seq)
+		i = find_port(t, ip->dst, q->l4, q->sport, q->dport, 0);
 	if (i == NIL || now_us - t->e[i].sent_us > t->max_age_us)
 		return done(t, r, ICMPERR_UNFRAGMENTED);
 	s = &t->e[i].s;
 	if (memcmp(s->src, ip->src, 16))
 		return done(t, r, ICMPERR_MISMATCH);
-	if (!s->whole && !(s->has_seq && q->l4 == 6 && q->tcp_seq != s->seq)) {
+	if (!s->whole) {
 		r->has_frag = true;
 		r->frag_id = s->frag_id;
 	}

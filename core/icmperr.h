@@ -23,13 +23,14 @@
  * Linux quotes in a Parameter Problem about a Destination Options option --
  * matches the newest recent send with the quoted destination, transport
  * protocol and ports, and then must have its source (else mismatch); the
- * report carries that send's frag ID when it was fragmented (has_frag) --
- * for TCP only when the quoted sequence number is that send's (has_seq):
- * another segment of the same connection matches without a frag ID.
+ * report carries that send's frag ID when it was fragmented (has_frag).
+ * TCP sends noted with their sequence number (has_seq) are keyed on it as
+ * well: a quote matches the segment with its sequence number, so a
+ * segment that was not noted (sent whole by httpfrag) matches nothing.
  * With no ports in the quote, or no such send, it is counted unfragmented.
  *
  * The table is a ring of `max_sends` entries (the oldest overwritten),
- * hashed on (client, frag ID) and on (client, protocol, ports) with a keyed
+ * hashed on (client, frag ID) and on (client, protocol, ports[, TCP seq]) with a keyed
  * SipHash; a re-send with the same key replaces the older entry in that
  * chain (fixed frag-ID policies and long connections stay O(1)).
  *

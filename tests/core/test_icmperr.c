@@ -358,9 +358,9 @@ static void test_whole_sends(void)
 	icmperr_free(t);
 }
 
-/* TCP: a quote of the reassembled datagram carries the frag ID only when its
- * sequence number is the noted send's; another segment of the connection
- * (sent whole, not noted) matches without one. */
+/* TCP: a quote of the reassembled datagram matches the segment with its
+ * sequence number (several per connection); another segment of the
+ * connection (sent whole, not noted) matches nothing. */
 static void test_tcp_seq(void)
 {
 	static uint8_t pk[200], err[400];
@@ -375,6 +375,10 @@ static void test_tcp_seq(void)
 	memcpy(s.src, SRV, 16);
 	memcpy(s.client, CLI, 16);
 	icmperr_note_send(t, &s, 0);
+	s.seq = 3000;	/* a later segment, another fragmented datagram */
+	s.frag_id = 78;
+	s.tag = 4;
+	icmperr_note_send(t, &s, 0);
 	for (int k = 0; k < 2; k++) {
 		struct build_tcp bt = { .sport = 80, .dport = 41000, .seq = k ? 5000 : 1000, .ack = 1,
 					.flags = 0x18, .win = 1000 };
@@ -387,11 +391,14 @@ static void test_tcp_seq(void)
 		pl = wcur_off(&w);
 		n = mk_error(err, sizeof(err), 4, 2, 42, pk, pl);
 		pkt_parse(&p, V6_DLT_RAW, err, (uint32_t)n, 0);
-		CHECK_EQ(icmperr_input_pkt(t, &p, 1, &r), ICMPERR_MATCHED);
-		CHECK_EQ(r.tag, 3);
-		CHECK_EQ(r.has_frag, k == 0);
-		if (k == 0)
+		if (k == 0) {
+			CHECK_EQ(icmperr_input_pkt(t, &p, 1, &r), ICMPERR_MATCHED);
+			CHECK_EQ(r.tag, 3);
+			CHECK(r.has_frag && r.quote_whole);
 			CHECK_EQ(r.frag_id, 77);
+		} else {
+			CHECK_EQ(icmperr_input_pkt(t, &p, 1, &r), ICMPERR_UNFRAGMENTED);
+		}
 	}
 	icmperr_free(t);
 }

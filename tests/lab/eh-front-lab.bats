@@ -335,3 +335,17 @@ http_same() {
 	[ "$(count "$CAP" "$ADDR" big)" -eq 0 ]
 	grep '"type":"summary"' "$HF_OUT" | grep -q '"fragments":[1-9]'
 }
+
+@test "httpfrag, action 10 in fragmented data: the Parameter Problems quoting reassembled segments are icmp lines" {
+	start_httpfrag -l "$ADDR" --eh dst:8,opt=0x9e
+	run lab_exec c curl -g -s -f -m 3 -o /dev/null "http://[$ADDR]/200k.bin"
+	[ "$status" -ne 0 ]
+	sleep 0.3
+	stop_httpfrag
+	jq -c 'select(.type == "icmp" or .type == "summary")' "$HF_OUT" | head -n 5
+	# at least one quote of a reassembled fragmented segment, with its frag ID
+	[ "$(jq -s '[.[] | select(.type == "icmp" and .icmp_type == 4 and .icmp_code == 2 and .pointer == 42
+		and .client == "2001:db8:1::100" and (.frag_id | type) == "number" and .frag_off == null)] | length' \
+		"$HF_OUT")" -ge 1 ]
+	[ "$(jq -r 'select(.type == "summary") | .icmp_errors.parameter_problem' "$HF_OUT")" -ge 1 ]
+}
