@@ -32,7 +32,8 @@
  *   back-end SYN-ACK and every back-end segment, before re-cutting:
  *                    ackt_backend_pkt() (or ackt_backend(seq, len, flags))
  *   each piece sent to the client as two fragments:
- *                    ackt_frag(seq, len)      (pieces sent whole: nothing)
+ *                    ackt_frag(seq, len)      (and, with --eh, pieces sent whole
+ *                    carrying the chain; other whole pieces: nothing)
  *   every client segment with ACK set:
  *                    ackt_client_pkt() (or ackt_ack() with tcpopt_sack())
  *   binding close/evict line: frag_segments, frag_bytes, frag_bytes_acked,

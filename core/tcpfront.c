@@ -123,15 +123,16 @@ static void ack_ended(struct tf *t, const struct nat_binding *b)
 	t->ctr.segs_out_of_window += a->segs_out_of_window;
 }
 
-/* A piece of len octets at seq went to the client as two fragments (t->fo). */
+/* A piece of len octets at seq went to the client as two fragments (t->fo,
+ * frags) or, with --eh, carrying the chain whole (frags 0): tracked either way. */
 static void frag_sent(struct tf *t, const struct nat_binding *b, uint32_t seq, uint32_t len,
-		      uint64_t now)
+		      int frags, uint64_t now)
 {
 	struct acktrack *a = ack_of(t, b);
 
-	if (a)
+	if (a && (frags || t->cfg.eh))
 		ackt_frag(a, seq, len);
-	if (t->cfg.icmp) {
+	if (frags && t->cfg.icmp) {
 		struct icmperr_send s = { .frag_id = t->fo->id, .proto = 6, .sport = b->service_port,
 					  .dport = b->client_port, .tag = b->nat_port,
 					  .has_seq = true, .seq = seq };
@@ -486,6 +487,8 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 			t->ctr.whole++;
 			b->segments++;
 			b->bytes_to_client += plen;
+			if (plen)
+				frag_sent(t, b, p->tcp_seq, plen, 0, now);
 		}
 		nat_seen(t->nat, b, p->tcp_flags, false, now);
 		return;
@@ -540,8 +543,7 @@ static void from_backend(struct tf *t, const struct pkt *p, uint64_t now)
 		frags += (uint64_t)r;
 		if (r == 0)
 			t->ctr.whole++;
-		else
-			frag_sent(t, b, seg.seq + t->pieces[i].off, t->pieces[i].len, now);
+		frag_sent(t, b, seg.seq + t->pieces[i].off, t->pieces[i].len, r, now);
 		b->bytes_to_client += t->pieces[i].len;
 	}
 	t->ctr.segments += segs;

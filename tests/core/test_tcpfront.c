@@ -10,6 +10,7 @@
 #include "build.h"
 #include "csum.h"
 #include "cursor.h"
+#include "eh.h"
 #include "pkt.h"
 #include "tcpfront.h"
 #include "t.h"
@@ -67,6 +68,8 @@ static struct acktrack ended_ack;
 static bool ended_tracked, mk_notrack;
 static uint32_t ended_icmp;
 static struct icmperr *mk_icmp;
+static const struct eh_chain *mk_eh;	/* --eh for mk() */
+static bool mk_nofrag;			/* --no-fragment for mk() */
 
 static void on_binding(void *ctx, const struct nat_binding *b, enum tf_event ev, enum nat_end why)
 {
@@ -88,7 +91,8 @@ static struct tf *mk(bool clamp)
 	struct tf_config c = { .mss = 1200, .tail = 256, .clamp_mss = clamp,
 			       .client_dlt = V6_DLT_EN10MB, .backend_dlt = V6_DLT_EN10MB,
 			       .send = send_cb, .on_binding = on_binding,
-			       .no_tracking = mk_notrack, .icmp = mk_icmp };
+			       .no_tracking = mk_notrack, .icmp = mk_icmp,
+			       .eh = mk_eh, .no_fragment = mk_nofrag };
 	char err[128];
 	struct tf *t;
 
@@ -526,6 +530,63 @@ static void verdicts_per_binding(void)
 	mk_notrack = false;
 }
 
+/* Issue 15: with --eh, data segments carrying the chain whole (--no-fragment)
+ * are tracked like fragmented ones: a small segment sent as is and a large
+ * one re-cut into whole pieces; no fragments, yet a verdict.  Without --eh
+ * the same --no-fragment traffic tracks nothing (none). */
+static void eh_whole_segments_tracked(void)
+{
+	static uint8_t f[4000];
+	static struct eh_chain ch;
+	char err[EH_ERRLEN];
+	struct tf *t;
+	uint16_t natp;
+	size_t len;
+	int pass;
+
+	eh_chain_init(&ch);
+	CHECKF(eh_parse(&ch, "dst:8", err) && eh_finish(&ch, false, err), "%s", err);
+	mk_nofrag = true;
+	for (pass = 0; pass < 2; pass++) {
+		mk_eh = pass == 0 ? &ch : NULL;
+		t = mk(false);
+		natp = handshake(t, false);
+		len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 200);
+		tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+		len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9201, TCPF_ACK, NULL, 0, 2800);
+		tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 4);
+		CHECK_EQ(tf_counters(t)->fragments, 0);
+		/* the client acknowledges the first segment and one piece of the second */
+		client_ack(t, 9201 + 1000, NULL, 0, 5);
+		tf_flush(t);
+		CHECK(ended_tracked);
+		if (pass == 0) {
+			CHECK(ended_ack.frag_segments >= 4);
+			CHECK_EQ(ended_ack.frag_bytes, 3000);
+			CHECK(ended_ack.frag_bytes_acked >= 200 && ended_ack.frag_bytes_acked < 3000);
+			CHECK_EQ(ackt_verdict(&ended_ack), ACKT_PARTIAL);
+		} else {
+			CHECK_EQ(ended_ack.frag_segments, 0);
+			CHECK_EQ(ackt_verdict(&ended_ack), ACKT_NONE);
+		}
+		tf_free(t);
+	}
+	/* all acknowledged: delivered; nothing acknowledged: lost */
+	mk_eh = &ch;
+	for (pass = 0; pass < 2; pass++) {
+		t = mk(false);
+		natp = handshake(t, false);
+		len = frame(f, sizeof(f), FMAC1, BMAC, B, N, 80, natp, 9001, TCPF_ACK, NULL, 0, 2800);
+		tf_input(t, TF_LEG_BACKEND, f, (uint32_t)len, (uint32_t)len, 3);
+		client_ack(t, pass == 0 ? 9001 + 2800 : 9001, NULL, 0, 5);
+		tf_flush(t);
+		CHECK_EQ(ackt_verdict(&ended_ack), pass == 0 ? ACKT_DELIVERED : ACKT_LOST);
+		tf_free(t);
+	}
+	mk_eh = NULL;
+	mk_nofrag = false;
+}
+
 static void impossible_configuration(void)
 {
 	struct tf_config c = { .mss = 1200, .tail = 1195, .send = send_cb, .ports = ports };
@@ -553,6 +614,7 @@ int main(void)
 	RUN(every_truncation_and_corruption);
 	RUN(fin_and_rst_end_bindings);
 	RUN(verdicts_per_binding);
+	RUN(eh_whole_segments_tracked);
 	RUN(impossible_configuration);
 	return t_done();
 }

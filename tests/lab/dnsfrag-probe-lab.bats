@@ -9,7 +9,10 @@
 # the probes come out `lost` after unbound's retries.  ICMPv6: the resolver's
 # kernel, dropping non-first fragments with ip6frag_time=1, sends reassembly
 # Time Exceeded, which dnsfrag reports as `icmp` lines; forged errors
-# (scapy) are counted as unmatched.
+# (scapy) are counted as unmatched.  Extension headers (issue 15): probe
+# answers with `--eh dst:8` reach unbound (delivered, on the wire with the
+# header); with an unknown option of action 01 its kernel drops them (lost);
+# both verdict lines carry `eh`.
 #
 #   ns auth: a0 2001:db8:53::53/64 (dnsfrag)  <-- veth -->  ns res: r0 2001:db8:53::1/64
 #   unbound listens on ::1 in ns res; dig, dnsperf and python run there too.
@@ -281,4 +284,42 @@ q(b"".join(b"\x3f" + b"a" * 63 for _ in range(4)) + b"\0")
 	[ "$(jq -r 'select(.type == "summary") | .icmp_unmatched.unfragmented' "$DF_OUT")" -eq 1 ]
 	[ "$(jq -r 'select(.type == "summary") | .icmp_unmatched.truncated' "$DF_OUT")" -eq 1 ]
 	[ "$(jq -r 'select(.type == "summary") | [.icmp_errors[]] | add' "$DF_OUT")" -eq 0 ]
+}
+
+@test "dnsfrag-probe: --eh dst:8: unbound's kernel takes the answers with the header; 'delivered', eh on the verdict" {
+	lab_capture res r0 "$BATS_TEST_TMPDIR/r.pcap" ip6 and src host $AUTH
+	start_dnsfrag auth 53 -i a0 -l $AUTH --builtin 2000 --probe-zone $ZONE --probe-timeout 2 --eh dst:8
+	start_unbound
+	run lab_exec res dig +time=3 +tries=1 +short @::1 e1.$ZONE AAAA
+	echo "e1: $output"
+	echo "$output" | grep -qi "^e1-[0-9a-f]\{16\}\.ok\.probe\.example\.$"
+	echo "$output" | grep -qx "$AUTH"
+	stop_unbound
+	stop_dnsfrag
+	lab_capture_stop "$BATS_TEST_TMPDIR/r.pcap"
+	[ "$(jq -r "select(.type == \"verdict\") | \"\(.qname) \(.verdict) \(.eh)\"" "$DF_OUT")" = "e1.$ZONE. delivered dst:8" ]
+	# every answer unbound got carried the Destination Options header
+	n=$(tshark -r "$BATS_TEST_TMPDIR/r.pcap" -Y udp.srcport==53 2>/dev/null | wc -l)
+	[ "$n" -ge 2 ]
+	[ "$(tshark -r "$BATS_TEST_TMPDIR/r.pcap" -Y 'udp.srcport==53 && ipv6.dstopts' 2>/dev/null | wc -l)" -eq "$n" ]
+}
+
+@test "dnsfrag-probe: --eh dst:8,opt=0x5e (unknown option, action 01): unbound's kernel drops the answers; 'lost', eh on the verdict" {
+	local before after
+	before=$(lab_exec res awk '$1 == "Ip6InHdrErrors" { print $2 }' /proc/net/snmp6)
+	start_dnsfrag auth 53 -i a0 -l $AUTH --builtin 2000 --probe-zone $ZONE --probe-timeout 2 --eh dst:8,opt=0x5e
+	# (start_unbound's check would go through dnsfrag: ask unbound for localhost)
+	lab_bg res unbound -d -c "$LAB_DIR/unbound.conf"
+	UB_PID=$LAB_BG_PID
+	lab_wait 5 lab_exec res dig +time=1 +tries=1 +short @::1 -p 53 localhost AAAA >/dev/null
+	run lab_exec res dig +time=3 +tries=1 +short @::1 l1.$ZONE AAAA
+	echo "l1: $output"
+	! echo "$output" | grep -qi "ok\.probe\.example"
+	stop_unbound
+	lab_wait 5 eval "grep -q '\"type\":\"verdict\"' \"$DF_OUT\""
+	stop_dnsfrag
+	after=$(lab_exec res awk '$1 == "Ip6InHdrErrors" { print $2 }' /proc/net/snmp6)
+	[ "$after" -gt "$before" ]
+	[ "$(jq -r "select(.type == \"verdict\") | \"\(.qname) \(.verdict) \(.eh)\"" "$DF_OUT")" = "l1.$ZONE. lost dst:8,opt=0x5e" ]
+	[ "$(jq -r 'select(.type == "summary") | .verdicts.lost' "$DF_OUT")" -eq 1 ]
 }

@@ -12,6 +12,10 @@
 # forged errors (scapy) are counted unmatched.  Bad input: ACKs far outside
 # the window into a live binding (scapy) are counted, nothing breaks.
 # Curl pins its port (--local-port) so each test finds its own binding line.
+# Extension headers without fragments (issue 15): a second httpfrag on ADDR2
+# with --eh ... --no-fragment tracks the segments carrying the chain whole:
+# `delivered` for dst:8, `lost` for an unknown option with action 01 and for
+# a header over the client's net.ipv6.max_dst_opts_number.
 #
 #   ns c (client)            ns f (front end)                  ns b (back end)
 #   c0 2001:db8:1::100 <-> f0 2001:db8:1::1, ::80 (ADDR)
@@ -21,6 +25,7 @@ load ../lib/lab
 load ../lib/nginx
 
 ADDR=2001:db8:1::80
+ADDR2=2001:db8:1::81
 BACKEND=2001:db8:2::2
 CLIENT=2001:db8:1::100
 
@@ -41,6 +46,18 @@ setup_file() {
 	nginx_conf "$D" "$BACKEND" tls | sed 's|^\t\troot .*|&\n\t\tlocation = /tiny { server_tokens off; return 200 "ok"; }|' \
 		>"$D/nginx.conf"
 	nginx_lab3 "$D" "$ADDR" "$BACKEND" 1k.bin || { lab_cleanup; return 1; }
+	# ADDR2: the --eh instance (NAT ports 30000-30999); f's kernel must not
+	# answer its connections
+	lab_addr f f0 "$ADDR2/64" || { lab_cleanup; return 1; }
+	lab_exec f nft -f - <<-NFT || { lab_cleanup; return 1; }
+	table inet verdict_eh {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			ip6 saddr $ADDR2 tcp sport 80 tcp flags & rst == rst drop
+			ip6 daddr $BACKEND tcp sport 30000-30999 tcp flags & rst == rst drop
+		}
+	}
+	NFT
 	# the client: reassembly gives up after 1 s; no ICMPv6 rate limit
 	lab_exec c sysctl -qw net.ipv6.ip6frag_time=1 net.ipv6.icmp.ratelimit=0 || { lab_cleanup; return 1; }
 	# linger and idle 1 s: close lines come quickly
@@ -61,6 +78,8 @@ setup() {
 
 teardown() {
 	lab_exec c nft delete table inet verdict_lab 2>/dev/null || true
+	lab_exec c sysctl -qw net.ipv6.max_dst_opts_number=8 2>/dev/null || true
+	[ -z "${EH_PID:-}" ] || kill -TERM "$EH_PID" 2>/dev/null || true
 }
 
 teardown_file() {
@@ -260,4 +279,52 @@ client_nft() {
 	[ "$(grep '"type":"summary"' "$HF_OUT" | jq '[.verdicts[]] | add')" -eq 0 ]
 	# no raw ICMPv6 socket was opened: nothing to report, nothing warned
 	! grep -q ICMPv6 "$LAB_BG_ERR"
+}
+
+# eh_verdict PORT MAXTIME EHSPEC...: a second httpfrag on ADDR2 with these
+# --eh values and --no-fragment; curl fetches 100k.bin from client port PORT
+# (status in FETCH_RC); httpfrag stops and BINDING is that port's last
+# binding line (the shutdown line if the binding was still open).
+eh_verdict() {
+	local port=$1 maxtime=$2 s args=(); shift 2
+	for s in "$@"; do args+=(--eh "$s"); done
+	lab_bg f "$V6KIT" httpfrag -i f0 -l "$ADDR2" --backend "$BACKEND" --json --no-host-check \
+		--nat-ports 30000-30999 --binding-timeout 1 --no-fragment "${args[@]}"
+	EH_PID=$LAB_BG_PID EH_OUT=$LAB_BG_OUT
+	lab_wait 10 grep -q '"type":"ready"' "$EH_OUT" || { cat "$LAB_BG_ERR" >&2; return 1; }
+	FETCH_RC=0
+	lab_exec c curl -g -s -o "$BATS_TEST_TMPDIR/out" --local-port "$port" -m "$maxtime" \
+		"http://[$ADDR2]/100k.bin" || FETCH_RC=$?
+	sleep 0.3	# the last ACKs
+	kill -TERM "$EH_PID"
+	lab_wait 10 eval "! kill -0 $EH_PID"
+	EH_PID=
+	BINDING=$(jq -c "select(.type == \"binding\" and .event != \"open\" and .client_port == $port)" "$EH_OUT" | tail -1)
+	echo "$BINDING"
+	[ -n "$BINDING" ]
+}
+
+@test "eh: --eh dst:8 --no-fragment, the whole segments carrying the chain are delivered" {
+	eh_verdict 41080 5 dst:8
+	[ "$FETCH_RC" -eq 0 ]
+	cmp -s "$BATS_TEST_TMPDIR/out" "$WWW/100k.bin"
+	[ "$(jq -r .verdict <<<"$BINDING")" = delivered ]
+	[ "$(jq '.fragments == 0 and .frag_segments > 0 and .frag_bytes >= 102400 and .frag_bytes == .frag_bytes_acked' <<<"$BINDING")" = true ]
+	[ "$(jq -r .eh <<<"$BINDING")" = dst:8 ]
+}
+
+@test "eh: an unknown option with action 01 (opt=0x5e) is dropped by the client's kernel: lost" {
+	eh_verdict 41081 3 dst:8,opt=0x5e
+	[ "$FETCH_RC" -ne 0 ]
+	[ "$(jq -r .verdict <<<"$BINDING")" = lost ]
+	[ "$(jq '.fragments == 0 and .frag_bytes > 0 and .frag_bytes_acked == 0' <<<"$BINDING")" = true ]
+}
+
+@test "eh: a Destination Options header over net.ipv6.max_dst_opts_number is dropped: lost" {
+	# dst:1024 holds 4 options of type 0x1e (RFC 4727, skip); a limit of 3 refuses it
+	lab_exec c sysctl -qw net.ipv6.max_dst_opts_number=3
+	eh_verdict 41082 3 dst:1024
+	[ "$FETCH_RC" -ne 0 ]
+	[ "$(jq -r .verdict <<<"$BINDING")" = lost ]
+	[ "$(jq '.fragments == 0 and .frag_bytes > 0 and .frag_bytes_acked == 0' <<<"$BINDING")" = true ]
 }

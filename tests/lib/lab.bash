@@ -187,6 +187,21 @@ lab_capture() {
 lab_capture_stop() {
 	local file=$1 pid=${LAB_CAPS[$1]:-} dropped
 	[ -n "$pid" ] || { echo "no capture running into $file" >&2; return 1; }
+	# tcpdump may still be working through its buffer (-B): SIGINT ends
+	# pcap_loop at once, and what it had not read yet is lost without being
+	# counted as dropped.  So wait until the file (written per packet, -U)
+	# has stopped growing for 0.3 s, at most 5 s.
+	local size=-1 now stable=0 i
+	for i in $(seq 50); do
+		now=$(stat -c %s "$file" 2>/dev/null || echo 0)
+		if [ "$now" = "$size" ]; then
+			stable=$((stable + 1))
+			[ "$stable" -ge 3 ] && break
+		else
+			stable=0 size=$now
+		fi
+		sleep 0.1
+	done
 	kill -INT "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || lab_wait 5 eval "! kill -0 $pid"
 	unset "LAB_CAPS[$file]"
