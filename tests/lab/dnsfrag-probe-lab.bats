@@ -18,6 +18,7 @@
 #   unbound listens on ::1 in ns res; dig, dnsperf and python run there too.
 
 load ../lib/lab
+load ../lib/unbound
 load ../lib/dnsfrag
 
 ZONE=probe.example
@@ -33,32 +34,7 @@ setup_file() {
 		lab_addr auth a0 $AUTH/64 && lab_addr res r0 $RES/64 &&
 		lab_exec res sysctl -qw net.ipv6.ip6frag_time=1
 	} || { lab_cleanup; return 1; }
-	cat >"$LAB_DIR/unbound.conf" <<-CONF
-	server:
-	    interface: ::1
-	    port: 53
-	    do-ip4: no
-	    do-ip6: yes
-	    do-tcp: yes
-	    access-control: ::1/128 allow
-	    username: ""
-	    chroot: ""
-	    directory: "$LAB_DIR"
-	    pidfile: ""
-	    use-syslog: no
-	    logfile: "$LAB_DIR/unbound.log"
-	    verbosity: 1
-	    module-config: "iterator"
-	    qname-minimisation: yes
-	    do-not-query-localhost: no
-	    edns-buffer-size: 1232
-	    cache-max-ttl: 0
-	    cache-max-negative-ttl: 0
-	    outbound-msg-retry: 5
-	stub-zone:
-	    name: "$ZONE"
-	    stub-addr: $AUTH
-	CONF
+	unbound_conf "$ZONE" "$AUTH"
 }
 
 setup() {

@@ -15,6 +15,7 @@
 #   unbound listens on ::1 in ns res; dig runs there too.
 
 load ../lib/lab
+load ../lib/unbound
 
 TOOLS="${V6KIT_TOOLS:-$(dirname "${V6KIT_TESTBIN:-$PWD/build/tests}")/tools}"
 PROBESRV="$TOOLS/probesrv"
@@ -29,32 +30,7 @@ setup_file() {
 		lab_exec auth ip link set a0 mtu 1280 && lab_exec res ip link set r0 mtu 1280 &&
 		lab_addr auth a0 2001:db8:53::53/64 && lab_addr res r0 2001:db8:53::1/64
 	} || { lab_cleanup; return 1; }
-	cat >"$LAB_DIR/unbound.conf" <<-CONF
-	server:
-	    interface: ::1
-	    port: 53
-	    do-ip4: no
-	    do-ip6: yes
-	    do-tcp: yes
-	    access-control: ::1/128 allow
-	    username: ""
-	    chroot: ""
-	    directory: "$LAB_DIR"
-	    pidfile: ""
-	    use-syslog: no
-	    logfile: "$LAB_DIR/unbound.log"
-	    verbosity: 1
-	    module-config: "iterator"
-	    qname-minimisation: yes
-	    do-not-query-localhost: no
-	    edns-buffer-size: 1232
-	    cache-max-ttl: 0
-	    cache-max-negative-ttl: 0
-	    outbound-msg-retry: 5
-	stub-zone:
-	    name: "probe.example"
-	    stub-addr: 2001:db8:53::53
-	CONF
+	unbound_conf probe.example 2001:db8:53::53
 }
 
 setup() {
